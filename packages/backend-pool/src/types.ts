@@ -1,0 +1,122 @@
+import type {
+  ClientCapabilities,
+  Disposable,
+  Implementation,
+  ProgressNotificationParams,
+  ServerCapabilities,
+} from "@mcpware/protocol";
+import type { BackendError } from "./backendError.js";
+
+/** Restart, backoff and circuit-breaker settings of one backend. */
+export interface RestartPolicy {
+  /** First backoff after a crash (ms). Default 1 000; doubles up to `maxBackoffMs`, ±20 % jitter. */
+  initialBackoffMs?: number;
+  /** Largest backoff (ms). Default 30 000. */
+  maxBackoffMs?: number;
+  /** Crashes within `windowMs` that open the circuit. Default 5. */
+  maxCrashes?: number;
+  /** The crash-counting window (ms). Default 300 000. */
+  windowMs?: number;
+  /** How long an open circuit fails fast before one probe start is allowed (ms). Default 30 000. */
+  cooldownMs?: number;
+  /** Consecutive request timeouts after which the backend is recycled (stopped, restarted on demand). Default 3. */
+  maxConsecutiveTimeouts?: number;
+}
+
+/** How to run one MCP server. Validated by the pool; a bad field throws a TypeError naming it. */
+export interface BackendSpec {
+  /** Unique (case-insensitively) name. */
+  name: string;
+  /** Program to run (argv[0]); never run through a shell. */
+  command: string;
+  args?: readonly string[];
+  /** Variables added to the child's environment. */
+  env?: Readonly<Record<string, string>>;
+  cwd?: string;
+  description?: string;
+  /** Request deadline (ms). Default 55 000. */
+  timeoutMs?: number;
+  /** Spawn + initialize deadline (ms). Default 30 000 (120 000 for `docker run`). */
+  startTimeoutMs?: number;
+  /** Stop the backend after this long without requests (ms). Default: never. */
+  idleTimeoutMs?: number;
+  restart?: RestartPolicy;
+  /** Pass the whole environment instead of the allowlist. Default false. */
+  inheritEnv?: boolean;
+  /** Cap on one message from the backend (bytes). Default 64 MiB. */
+  maxMessageBytes?: number;
+  /** For `docker run` commands: add name/label/--init and remove the container on stop. Default true. */
+  manageDocker?: boolean;
+}
+
+export type BackendState =
+  "idle" | "starting" | "ready" | "stopping" | "crashed" | "circuit-open" | "removed";
+
+/** A snapshot of one backend. */
+export interface BackendInfo {
+  name: string;
+  description: string | undefined;
+  state: BackendState;
+  pid: number | undefined;
+  protocolVersion: string | undefined;
+  serverInfo: Implementation | undefined;
+  capabilities: ServerCapabilities | undefined;
+  instructions: string | undefined;
+  /** Starts after the first one. */
+  restarts: number;
+  lastError: BackendError | undefined;
+  stderrTail: readonly string[];
+}
+
+export interface PoolRequestOptions {
+  signal?: AbortSignal;
+  /** Overrides the backend's `timeoutMs` for this request. */
+  timeoutMs?: number;
+  /**
+   * Receives the backend's `notifications/progress` for this request. If `params._meta.progressToken` is set
+   * it is sent unchanged; otherwise the pool mints one.
+   */
+  onProgress?: (progress: ProgressNotificationParams) => void;
+}
+
+export interface StateChangeEvent {
+  backend: string;
+  state: BackendState;
+  previous: BackendState;
+  error?: BackendError;
+}
+
+export interface BackendNotificationEvent {
+  backend: string;
+  method: string;
+  params: unknown;
+}
+
+export interface BackendRequestEvent {
+  backend: string;
+  method: string;
+  params: unknown;
+  /** Aborted when the backend cancels the request or exits. */
+  signal: AbortSignal;
+}
+
+/** Answers a backend-to-client request (sampling, elicitation, roots/list). Throw a ProtocolError to fail it. */
+export type BackendRequestHandler = (event: BackendRequestEvent) => Promise<unknown>;
+
+export interface StderrLine {
+  backend: string;
+  line: string;
+}
+
+export interface BackendPoolOptions {
+  /** Sent in each backend's initialize. Default `{ name: "mcpware", version }`. */
+  clientInfo?: Implementation;
+  /** Client capabilities declared to backends: only what the caller can honour. Default `{}`. */
+  clientCapabilities?: ClientCapabilities;
+  /** Receives every stderr line of every backend. */
+  onStderr?: (line: StderrLine) => void;
+  /** Identifies this pool's Docker containers (label value). Default: random. */
+  instanceId?: string;
+}
+
+export type { Disposable };
