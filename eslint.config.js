@@ -35,10 +35,7 @@ export default tseslint.config(
     // Imports flow one way: gateway → backend-pool → protocol.
     files: ["packages/protocol/src/**/*.ts"],
     rules: {
-      "no-restricted-imports": [
-        "error",
-        { patterns: ["@mcpware/backend-pool", "@mcpware/gateway"] },
-      ],
+      "no-restricted-imports": ["error", { patterns: ["@mcpware/backend-pool", "@mcpware/gateway"] }],
     },
   },
   {
@@ -47,6 +44,9 @@ export default tseslint.config(
   },
   {
     files: ["**/src/test/**/*.ts"],
-    rules: { "@typescript-eslint/no-unused-expressions": "off", "@typescript-eslint/no-non-null-assertion": "off" },
+    rules: {
+      "@typescript-eslint/no-unused-expressions": "off",
+      "@typescript-eslint/no-non-null-assertion": "off",
+    },
   },
 );
