@@ -3,10 +3,12 @@ export type { ErrorCodeName, JsonRpcErrorObject } from "./errors.js";
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
   FramingError,
+  MessageSerializationError,
   NdjsonMessageReader,
   NdjsonMessageWriter,
 } from "./ndjsonFraming.js";
-export type { FramingErrorCode, NdjsonReaderOptions } from "./ndjsonFraming.js";
+export type { FramingErrorCode, NdjsonReaderOptions, NdjsonWriterOptions } from "./ndjsonFraming.js";
+export { LargeIdTable } from "./largeIdTable.js";
 export { createMcpConnection } from "./mcpConnection.js";
 export type {
   Disposable,

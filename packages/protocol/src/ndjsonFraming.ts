@@ -1,8 +1,18 @@
 import { AbstractMessageReader, AbstractMessageWriter } from "vscode-jsonrpc/node";
 import type { DataCallback, Disposable, Message, MessageReader, MessageWriter } from "vscode-jsonrpc/node";
+import { findTopLevelIdText, isIntegerLiteral } from "./largeIdTable.js";
+import type { LargeIdTable } from "./largeIdTable.js";
 
 /** Default cap on one message (one line), in bytes: 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const OPEN_BRACE = 0x7b;
+const EXCERPT_CHARS = 200;
+const EMPTY = Buffer.alloc(0);
+/** Bytes decoded from an over-cap line for its excerpt (enough for 200 characters of any UTF-8). */
+const EXCERPT_BYTES = EXCERPT_CHARS * 4;
 
 /** Why a line was not delivered as a message. */
 export type FramingErrorCode = "ERR_FRAME_PARSE" | "ERR_FRAME_INVALID" | "ERR_FRAME_TOO_LARGE";
@@ -19,7 +29,10 @@ export class FramingError extends Error {
     message: string,
     /** The first bytes of the offending line (at most 200 characters), for diagnostics. */
     readonly excerpt: string,
-    /** The offending line's size in bytes. */
+    /**
+     * The offending line's size in bytes (without its line terminator). For ERR_FRAME_TOO_LARGE: the bytes seen
+     * when the cap was exceeded (the error fires at once; the rest of the line is discarded as it arrives).
+     */
     readonly byteLength: number,
     options?: { cause?: unknown },
   ) {
@@ -27,38 +40,557 @@ export class FramingError extends Error {
   }
 }
 
+/**
+ * A message the writer could not serialize (`JSON.stringify` threw: nesting too deep for the stack, a BigInt, a
+ * cycle). The write is rejected with it; nothing is written and the stream stays usable.
+ */
+export class MessageSerializationError extends Error {
+  override readonly name = "MessageSerializationError";
+  readonly code = "ERR_MESSAGE_UNSERIALIZABLE";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 export interface NdjsonReaderOptions {
   /** Largest accepted line in bytes (default {@link DEFAULT_MAX_MESSAGE_BYTES}). */
   maxMessageBytes?: number;
+  /**
+   * Table for request ids that are integers beyond 2^53 (share the same instance with the writer). Without it,
+   * a request with such an id is reported as ERR_FRAME_INVALID (its id could not be echoed exactly).
+   */
+  largeIds?: LargeIdTable;
+}
+
+export interface NdjsonWriterOptions {
+  /** The table shared with the reader; a response whose id is one of its placeholders gets the raw digits. */
+  largeIds?: LargeIdTable;
+}
+
+function normalizeMaxMessageBytes(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_MESSAGE_BYTES;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`maxMessageBytes must be a positive integer, got ${String(value)}`);
+  }
+  return value;
 }
 
 /**
- * Reads newline-delimited JSON-RPC messages from a byte stream (skeleton: implementation pending).
+ * Reads newline-delimited JSON-RPC 2.0 messages from a byte stream.
+ *
+ * - Linear in input size: chunks are kept in a list, only new bytes are scanned for `\n`, and a line that spans
+ *   chunks is concatenated once, when complete. UTF-8 is decoded on complete lines only.
+ * - A trailing `\r` is tolerated; blank (whitespace-only) lines are skipped silently.
+ * - A line longer than `maxMessageBytes` is dropped while it arrives (buffered bytes never exceed the cap) and
+ *   reported once as ERR_FRAME_TOO_LARGE.
+ * - A bad line is reported through `onError` as a {@link FramingError} and reading continues: invalid JSON →
+ *   ERR_FRAME_PARSE; valid JSON that is not one JSON-RPC 2.0 message object (a batch array, a scalar, no
+ *   `jsonrpc: "2.0"`, a non-string `method`, a request id that is null, fractional or not a string/number,
+ *   params that are not an object/array, a response without `result`/`error`) → ERR_FRAME_INVALID.
+ * - A request id that is an integer beyond 2^53 is replaced by a {@link LargeIdTable} placeholder (see there).
+ * - Nesting depth is not capped here: `JSON.parse` copes with any depth, and a check would cost a scan of every
+ *   line; the writer rejects what it cannot serialize instead.
+ * - Bytes after the last `\n` when the stream ends are treated as a final line.
+ * - Stream `'end'`/`'close'` fire `onClose` once; a stream `'error'` fires `onError` with that error.
+ * - Nothing throws out of the stream handlers; an exception from the callback is reported through `onError`.
  */
 export class NdjsonMessageReader extends AbstractMessageReader implements MessageReader {
+  readonly #readable: NodeJS.ReadableStream;
+  readonly #maxMessageBytes: number;
+  readonly #largeIds: LargeIdTable | undefined;
+  #callback: DataCallback | undefined;
+  /** Pieces of the current, incomplete line. */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  /** Inside an over-cap line: drop bytes until the next `\n`. */
+  #discarding = false;
+  /** A '\r' that arrived exactly at the cap, held back in case '\n' follows. */
+  #pendingCarriageReturn = false;
+  #closed = false;
+  #listening = false;
+
   constructor(readable: NodeJS.ReadableStream, options: NdjsonReaderOptions = {}) {
     super();
-    void readable;
-    void options;
+    this.#readable = readable;
+    this.#maxMessageBytes = normalizeMaxMessageBytes(options.maxMessageBytes);
+    this.#largeIds = options.largeIds;
   }
 
+  /** Bytes of the current incomplete line held in memory (never more than `maxMessageBytes`). */
+  get bufferedBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  /** The configured cap in bytes. */
+  get maxMessageBytes(): number {
+    return this.#maxMessageBytes;
+  }
+
+  /** Start reading; `callback` gets each message in order. Call at most once. */
   listen(callback: DataCallback): Disposable {
-    void callback;
-    throw new Error("not implemented");
+    if (this.#listening) throw new Error("NdjsonMessageReader.listen() called twice");
+    this.#listening = true;
+    this.#callback = callback;
+    const readable = this.#readable;
+    readable.on("data", this.#onData);
+    readable.on("end", this.#onEnd);
+    readable.on("close", this.#onClose);
+    readable.on("error", this.#onError);
+    return { dispose: () => this.#detach() };
+  }
+
+  /** Stop reading and release listeners. Idempotent. Does not close the stream. */
+  override dispose(): void {
+    this.#detach();
+    super.dispose();
+  }
+
+  #detach(): void {
+    this.#callback = undefined;
+    this.#resetPending();
+    const readable = this.#readable;
+    readable.off("data", this.#onData);
+    readable.off("end", this.#onEnd);
+    readable.off("close", this.#onClose);
+    readable.off("error", this.#onError);
+  }
+
+  readonly #onData = (data: Buffer | string): void => {
+    try {
+      this.#consume(typeof data === "string" ? Buffer.from(data, "utf8") : data);
+    } catch (error) {
+      // Defensive: #consume reports bad lines itself; anything else must still not escape the 'data' handler.
+      this.fireError(error);
+    }
+  };
+
+  readonly #onEnd = (): void => {
+    try {
+      // Bytes after the last '\n' are a final line.
+      if (this.#pendingBytes > 0 || this.#pendingCarriageReturn) this.#completeLine(EMPTY);
+      this.#resetPending();
+      this.#discarding = false;
+    } catch (error) {
+      this.fireError(error);
+    }
+    this.#fireCloseOnce();
+  };
+
+  readonly #onClose = (): void => {
+    this.#fireCloseOnce();
+  };
+
+  readonly #onError = (error: unknown): void => {
+    this.fireError(error);
+  };
+
+  #fireCloseOnce(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.fireClose();
+  }
+
+  #consume(chunk: Buffer): void {
+    const length = chunk.length;
+    let start = 0;
+    if (this.#discarding) {
+      const newline = chunk.indexOf(LF);
+      if (newline < 0) return;
+      this.#discarding = false;
+      start = newline + 1;
+    } else if (this.#pendingBytes > 0 || this.#pendingCarriageReturn) {
+      const newline = chunk.indexOf(LF);
+      if (newline < 0) {
+        this.#appendPending(chunk);
+        return;
+      }
+      this.#completeLine(chunk.subarray(0, newline));
+      start = newline + 1;
+    }
+    if (start >= length) return;
+    const last = chunk.lastIndexOf(LF);
+    if (last >= start) {
+      if (last - start <= this.#maxMessageBytes) {
+        // Every line in this region fits the cap: decode the region once and split the text.
+        this.#handleRegion(chunk.toString("utf8", start, last));
+      } else {
+        this.#handleLinesOneByOne(chunk, start, last);
+      }
+      start = last + 1;
+    }
+    if (start < length) this.#appendPending(chunk.subarray(start));
+  }
+
+  /** Complete lines between `start` and the `\n` at `last`, checked against the cap one by one. */
+  #handleLinesOneByOne(chunk: Buffer, start: number, last: number): void {
+    while (start <= last) {
+      const newline = chunk.indexOf(LF, start);
+      const line = chunk.subarray(start, newline);
+      if (this.#contentLength(line) > this.#maxMessageBytes) this.#reportTooLarge(line, line.length);
+      else this.#handleLineBuffer(line);
+      start = newline + 1;
+    }
+  }
+
+  #handleRegion(text: string): void {
+    let start = 0;
+    for (;;) {
+      const newline = text.indexOf("\n", start);
+      if (newline < 0) {
+        this.#handleLine(start === 0 ? text : text.slice(start));
+        return;
+      }
+      this.#handleLine(text.slice(start, newline));
+      start = newline + 1;
+    }
+  }
+
+  /** Add bytes of a line whose end has not arrived yet, enforcing the cap. */
+  #appendPending(piece: Buffer): void {
+    const seen = this.#pendingBytes + (this.#pendingCarriageReturn ? 1 : 0) + piece.length;
+    if (seen <= this.#maxMessageBytes) {
+      this.#pending.push(piece);
+      this.#pendingBytes = seen;
+      return;
+    }
+    if (seen === this.#maxMessageBytes + 1 && piece[piece.length - 1] === CR) {
+      // A line of exactly the cap followed by "\r\n": hold the '\r' back instead of buffering it.
+      this.#pending.push(piece.subarray(0, piece.length - 1));
+      this.#pendingBytes = this.#maxMessageBytes;
+      this.#pendingCarriageReturn = true;
+      return;
+    }
+    this.#reportTooLarge(this.#pending[0] ?? piece, seen);
+    this.#resetPending();
+    this.#discarding = true;
+  }
+
+  /** The pending bytes plus `head` (the bytes before a '\n', or nothing at end of stream) form a line. */
+  #completeLine(head: Buffer): void {
+    const seen = this.#pendingBytes + (this.#pendingCarriageReturn ? 1 : 0) + head.length;
+    let endsWithCarriageReturn: boolean;
+    if (head.length > 0) endsWithCarriageReturn = head[head.length - 1] === CR;
+    else if (this.#pendingCarriageReturn) endsWithCarriageReturn = true;
+    else {
+      const lastPiece = this.#pending[this.#pending.length - 1];
+      endsWithCarriageReturn = lastPiece !== undefined && lastPiece[lastPiece.length - 1] === CR;
+    }
+    const content = endsWithCarriageReturn ? seen - 1 : seen;
+    if (content > this.#maxMessageBytes) {
+      this.#reportTooLarge(this.#pending[0] ?? head, seen);
+      this.#resetPending();
+      return;
+    }
+    const pieces = this.#pending;
+    if (head.length > 0) pieces.push(head);
+    const size = this.#pendingBytes + head.length;
+    this.#resetPending();
+    if (pieces.length === 0) return;
+    this.#handleLineBuffer(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, size));
+  }
+
+  #resetPending(): void {
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#pendingCarriageReturn = false;
+  }
+
+  /** Bytes of a line without a trailing '\r'. */
+  #contentLength(line: Buffer): number {
+    const length = line.length;
+    return length > 0 && line[length - 1] === CR ? length - 1 : length;
+  }
+
+  /** Fire the one ERR_FRAME_TOO_LARGE of a line; `first` is its first bytes, for the excerpt. */
+  #reportTooLarge(first: Buffer, byteLength: number): void {
+    this.fireError(
+      new FramingError(
+        "ERR_FRAME_TOO_LARGE",
+        `line exceeds the cap of ${this.#maxMessageBytes} bytes (${byteLength} bytes seen); discarded`,
+        first.subarray(0, EXCERPT_BYTES).toString("utf8").slice(0, EXCERPT_CHARS),
+        byteLength,
+      ),
+    );
+  }
+
+  #handleLineBuffer(line: Buffer): void {
+    if (line.length === 0) return;
+    let text: string;
+    try {
+      text = line.toString("utf8");
+    } catch {
+      // Longer than the engine's longest string (only with a cap above ~512 MiB).
+      this.#reportTooLarge(line, line.length);
+      return;
+    }
+    this.#handleLine(text);
+  }
+
+  #handleLine(text: string): void {
+    if (text.charCodeAt(0) !== OPEN_BRACE && text.trim() === "") return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      this.#reportLine("ERR_FRAME_PARSE", `invalid JSON: ${(error as Error).message}`, text, error);
+      return;
+    }
+    const problem = this.#check(value, text);
+    if (problem !== undefined) {
+      this.#reportLine("ERR_FRAME_INVALID", `not a JSON-RPC 2.0 message: ${problem}`, text, undefined);
+      return;
+    }
+    const callback = this.#callback;
+    if (callback === undefined) return;
+    try {
+      callback(value as Message);
+    } catch (error) {
+      this.fireError(error);
+    }
+  }
+
+  #reportLine(code: FramingErrorCode, message: string, text: string, cause: unknown): void {
+    const trimmed = text.charCodeAt(text.length - 1) === CR ? text.slice(0, -1) : text;
+    this.fireError(
+      new FramingError(
+        code,
+        message,
+        trimmed.slice(0, EXCERPT_CHARS),
+        Buffer.byteLength(trimmed, "utf8"),
+        cause === undefined ? undefined : { cause },
+      ),
+    );
+  }
+
+  /** Why `value` is not a JSON-RPC 2.0 message, or `undefined` when it is (may rewrite a large request id). */
+  #check(value: unknown, text: string): string | undefined {
+    if (typeof value !== "object" || value === null) {
+      return value === null ? "the line is null" : `the line is a ${typeof value}`;
+    }
+    if (Array.isArray(value)) return "batch arrays are not supported";
+    const message = value as Record<string, unknown>;
+    if (message.jsonrpc !== "2.0") return 'member "jsonrpc" is not "2.0"';
+    const id = message.id;
+    const method = message.method;
+    if (method !== undefined) {
+      if (typeof method !== "string") return 'member "method" is not a string';
+      const params = message.params;
+      if (params !== undefined && params !== null && typeof params !== "object") {
+        return 'member "params" is not an object or array';
+      }
+      if (id === undefined || typeof id === "string") return undefined;
+      if (typeof id !== "number") return `request id is ${id === null ? "null" : `a ${typeof id}`}`;
+      if (Number.isSafeInteger(id)) return undefined;
+      if (!Number.isInteger(id)) return "request id is not an integer";
+      return this.#substituteLargeId(message, text);
+    }
+    if (message.result === undefined && message.error === undefined) {
+      return 'neither "method" nor "result"/"error" present';
+    }
+    if (message.error !== undefined && (typeof message.error !== "object" || message.error === null)) {
+      return 'member "error" is not an object';
+    }
+    if (id === null) return message.error === undefined ? "response id is null" : undefined;
+    if (typeof id === "string") return undefined;
+    if (typeof id !== "number") return `response id is a ${typeof id}`;
+    if (!Number.isInteger(id)) return "response id is not an integer";
+    return undefined;
+  }
+
+  #substituteLargeId(message: Record<string, unknown>, text: string): string | undefined {
+    const table = this.#largeIds;
+    if (table === undefined) return "request id is an integer beyond 2^53 (no LargeIdTable configured)";
+    const raw = findTopLevelIdText(text);
+    if (raw === undefined || !isIntegerLiteral(raw)) {
+      return "request id beyond 2^53 is not written as a plain integer literal";
+    }
+    message.id = table.register(raw);
+    return undefined;
   }
 }
 
-/** Writes one JSON-RPC message per line (skeleton: implementation pending). */
+interface QueuedWrite {
+  readonly line: string;
+  readonly message: Message;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * Writes one JSON-RPC message per line (`JSON.stringify` + `\n`) to a byte stream.
+ *
+ * - Writes reach the stream in call order. When `stream.write()` returns false, later messages wait in order
+ *   for `'drain'`; each `write()` resolves once its bytes were handed to the stream (its write callback).
+ * - A stream failure (EPIPE, a destroyed or ended stream) fires `onError` (`[error, message, count]`) and
+ *   rejects that write and every later one; the writer always listens for `'error'`, so the stream never emits
+ *   an unhandled one. Stream `'close'` fires `onClose` once.
+ * - A message `JSON.stringify` cannot serialize is rejected with {@link MessageSerializationError}; nothing is
+ *   written, the writer stays usable and `onError` is not fired.
+ * - A message whose `id` is a placeholder of the `largeIds` table is written with the raw digits (`jsonrpc`,
+ *   `id` first) and the placeholder is released.
+ */
 export class NdjsonMessageWriter extends AbstractMessageWriter implements MessageWriter {
-  constructor(writable: NodeJS.WritableStream) {
+  readonly #writable: NodeJS.WritableStream;
+  readonly #largeIds: LargeIdTable | undefined;
+  readonly #queue: QueuedWrite[] = [];
+  #waitingForDrain = false;
+  #failure: Error | undefined;
+  #errorCount = 0;
+  #ended = false;
+  #closed = false;
+
+  constructor(writable: NodeJS.WritableStream, options: NdjsonWriterOptions = {}) {
     super();
-    void writable;
+    this.#writable = writable;
+    this.#largeIds = options.largeIds;
+    writable.on("error", this.#onStreamError);
+    writable.on("close", this.#onStreamClose);
+    writable.on("drain", this.#onDrain);
   }
 
-  async write(msg: Message): Promise<void> {
-    void msg;
-    throw new Error("not implemented");
+  write(msg: Message): Promise<void> {
+    let line: string;
+    try {
+      line = this.#serialize(msg);
+    } catch (error) {
+      return Promise.reject(
+        new MessageSerializationError(
+          `cannot serialize message${describe(msg)}: ${(error as Error)?.message ?? String(error)}`,
+          { cause: error },
+        ),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const entry: QueuedWrite = { line, message: msg, resolve, reject };
+      if (this.#waitingForDrain || this.#queue.length > 0) this.#queue.push(entry);
+      else this.#writeNow(entry);
+    });
   }
 
-  end(): void {}
+  /** End the stream once every queued message has been written. Idempotent. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (!this.#waitingForDrain && this.#queue.length === 0) this.#endStream();
+  }
+
+  /** Release listeners on the stream. Idempotent; does not end the stream. */
+  override dispose(): void {
+    const writable = this.#writable;
+    writable.off("drain", this.#onDrain);
+    writable.off("close", this.#onStreamClose);
+    // Keep a no-op 'error' listener: a late stream error must never become an uncaught exception.
+    writable.off("error", this.#onStreamError);
+    writable.on("error", ignoreError);
+    this.#rejectQueue(new Error("message writer disposed"));
+    super.dispose();
+  }
+
+  #serialize(msg: Message): string {
+    const table = this.#largeIds;
+    if (table !== undefined) {
+      const record = msg as unknown as Record<string, unknown>;
+      const raw = table.rawOf(record.id);
+      if (raw !== undefined) {
+        const { jsonrpc, id, ...rest } = record;
+        const body = JSON.stringify(rest);
+        const head =
+          jsonrpc === undefined ? `{"id":${raw}` : `{"jsonrpc":${JSON.stringify(jsonrpc)},"id":${raw}`;
+        const line = body === "{}" ? `${head}}\n` : `${head},${body.slice(1)}\n`;
+        table.release(id);
+        return line;
+      }
+    }
+    const json = JSON.stringify(msg);
+    if (typeof json !== "string") throw new TypeError("JSON.stringify returned no text");
+    return json + "\n";
+  }
+
+  #writeNow(entry: QueuedWrite): void {
+    if (this.#failure !== undefined) {
+      entry.reject(this.#failure);
+      return;
+    }
+    const writable = this.#writable as NodeJS.WritableStream & {
+      destroyed?: boolean;
+      writableEnded?: boolean;
+    };
+    if (writable.destroyed === true || writable.writableEnded === true || this.#closed) {
+      this.#fail(new Error("cannot write: the stream is closed"), entry.message);
+      entry.reject(this.#failure!);
+      return;
+    }
+    let ok: boolean;
+    try {
+      ok = writable.write(entry.line, (error?: Error | null) => {
+        if (error) {
+          this.#fail(error, entry.message);
+          entry.reject(error);
+        } else entry.resolve();
+      });
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this.#fail(failure, entry.message);
+      entry.reject(failure);
+      return;
+    }
+    if (!ok) this.#waitingForDrain = true;
+  }
+
+  readonly #onDrain = (): void => {
+    this.#waitingForDrain = false;
+    this.#flushQueue();
+  };
+
+  #flushQueue(): void {
+    while (!this.#waitingForDrain && this.#queue.length > 0) {
+      this.#writeNow(this.#queue.shift()!);
+    }
+    if (this.#ended && !this.#waitingForDrain && this.#queue.length === 0) this.#endStream();
+  }
+
+  #endStream(): void {
+    if (this.#failure !== undefined) return;
+    try {
+      this.#writable.end();
+    } catch (error) {
+      this.#fail(error instanceof Error ? error : new Error(String(error)), undefined);
+    }
+  }
+
+  readonly #onStreamError = (error: Error): void => {
+    this.#fail(error, undefined);
+  };
+
+  readonly #onStreamClose = (): void => {
+    this.#closed = true;
+    if (this.#queue.length > 0)
+      this.#fail(new Error("the stream closed with messages still queued"), undefined);
+    this.fireClose();
+  };
+
+  #fail(error: Error, message: Message | undefined): void {
+    if (this.#failure === undefined) {
+      this.#failure = error;
+      this.#errorCount += 1;
+      this.fireError(error, message, this.#errorCount);
+    }
+    this.#waitingForDrain = false;
+    this.#rejectQueue(this.#failure);
+  }
+
+  #rejectQueue(error: Error): void {
+    const queued = this.#queue.splice(0);
+    for (const entry of queued) entry.reject(error);
+  }
+}
+
+function ignoreError(): void {}
+
+function describe(msg: Message): string {
+  const record = msg as unknown as Record<string, unknown>;
+  const parts: string[] = [];
+  if (typeof record.method === "string") parts.push(`method ${record.method}`);
+  if (typeof record.id === "string" || typeof record.id === "number") parts.push(`id ${String(record.id)}`);
+  return parts.length > 0 ? ` (${parts.join(", ")})` : "";
 }
