@@ -1,0 +1,283 @@
+import { readFileSync } from "node:fs";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import { closestNames } from "./closestNames.js";
+import type { ConfigProblem } from "./configError.js";
+import { formatJsonPath, pointerToSegments } from "./configError.js";
+import { SubstitutionSyntaxError, substituteVariables } from "./substituteVariables.js";
+
+/** Where the config schema lives in the package (beside `src/` and `dist/`). */
+export const CONFIG_SCHEMA_URL = new URL("../config.schema.json", import.meta.url);
+
+/** The rule for backend names (also in the schema): used in messages, tool arguments and container names. */
+export const BACKEND_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** Which of the three accepted shapes a config has. */
+export type ConfigShape = "array" | "keyed" | "mcpServers";
+
+/** One backend as written in the config, whatever the shape: templates not yet substituted. */
+export interface BackendEntry {
+  name: string;
+  /** JSON path segments of the entry, for messages. */
+  path: readonly (string | number)[];
+  /** `command` (string or argv) followed by `args`; templates. */
+  argv: readonly string[];
+  /** The JSON path of each element of `argv` (inside `command` or `args`). */
+  argvPaths: readonly (readonly (string | number)[])[];
+  /** Declared variables, in file order; values are templates. */
+  env: ReadonlyMap<string, string>;
+  description: string | undefined;
+  /** Seconds. */
+  timeout: number | undefined;
+  /** Seconds. */
+  startTimeout: number | undefined;
+  /** Seconds. */
+  idleTimeout: number | undefined;
+  cwd: string | undefined;
+  inheritEnv: boolean;
+  disabled: boolean;
+}
+
+/** A config that passed validation, normalised to one list of entries in file order. */
+export interface ValidatedConfig {
+  shape: ConfigShape;
+  entries: BackendEntry[];
+}
+
+export type ValidationOutcome =
+  { ok: true; config: ValidatedConfig } | { ok: false; problems: ConfigProblem[] };
+
+interface BackendFields {
+  name?: string;
+  command: string | string[];
+  args?: string[];
+  env?: Record<string, string>;
+  description?: string;
+  timeout?: number;
+  startTimeout?: number;
+  idleTimeout?: number;
+  cwd?: string;
+  inheritEnv?: boolean;
+  disabled?: boolean;
+}
+
+interface SchemaDocument {
+  $defs: { backendFields: { properties: Record<string, unknown> } };
+}
+
+let validators: Map<ConfigShape, ValidateFunction> | undefined;
+let knownBackendKeys: string[] = [];
+
+function getValidators(): Map<ConfigShape, ValidateFunction> {
+  if (validators !== undefined) return validators;
+  const schema = JSON.parse(readFileSync(CONFIG_SCHEMA_URL, "utf8")) as SchemaDocument & { $id: string };
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    strictTypes: false,
+    strictTuples: false,
+    logger: false,
+  });
+  ajv.addSchema(schema);
+  const compile = (form: string): ValidateFunction => {
+    const validate = ajv.getSchema(`${schema.$id}#/$defs/${form}`);
+    if (validate === undefined) throw new Error(`config schema lacks $defs/${form}`);
+    return validate;
+  };
+  knownBackendKeys = ["name", ...Object.keys(schema.$defs.backendFields.properties)];
+  validators = new Map([
+    ["array", compile("arrayForm")],
+    ["keyed", compile("keyedForm")],
+    ["mcpServers", compile("mcpServersForm")],
+  ]);
+  return validators;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * Validates a parsed config document against the schema (the shape chosen from its top-level keys, so
+ * messages are about that shape only), then checks what a schema cannot: backend names unique ignoring
+ * case, and `${…}` references well-formed. Returns every problem with its JSON path, or the entries.
+ */
+export function validateConfig(document: unknown): ValidationOutcome {
+  const shape = detectShape(document);
+  if (typeof shape !== "string") return { ok: false, problems: [shape] };
+  const validate = getValidators().get(shape)!;
+  if (!validate(document)) {
+    return { ok: false, problems: describeErrors(validate.errors ?? [], document) };
+  }
+  const entries = collectEntries(shape, document as Record<string, unknown>);
+  const problems = [...findDuplicateNames(entries), ...findSyntaxErrors(entries)];
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, config: { shape, entries: entries.filter((entry) => !entry.disabled) } };
+}
+
+function detectShape(document: unknown): ConfigShape | ConfigProblem {
+  const expected = 'must be an object with "backends" (an array or an object) or "mcpServers"';
+  if (!isPlainObject(document)) return { path: "$", message: expected };
+  const hasBackends = Object.hasOwn(document, "backends");
+  const hasServers = Object.hasOwn(document, "mcpServers");
+  if (hasBackends && hasServers) {
+    return { path: "$", message: 'has both "backends" and "mcpServers": keep one of them' };
+  }
+  if (hasServers) return "mcpServers";
+  if (!hasBackends) return { path: "$", message: expected };
+  if (Array.isArray(document.backends)) return "array";
+  if (isPlainObject(document.backends)) return "keyed";
+  return { path: "$.backends", message: "must be an array of backends or an object keyed by backend name" };
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: "a string",
+  array: "an array",
+  object: "an object",
+  number: "a number",
+  boolean: "true or false",
+  integer: "an integer",
+  null: "null",
+};
+
+function describeErrors(errors: readonly ErrorObject[], document: unknown): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  for (const error of errors) {
+    const problem = describeError(error, document);
+    if (problem === undefined) continue;
+    const key = `${problem.path}\u0000${problem.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push(problem);
+  }
+  return problems;
+}
+
+function describeError(error: ErrorObject, document: unknown): ConfigProblem | undefined {
+  const segments = pointerToSegments(error.instancePath, document);
+  const at = (...more: (string | number)[]): string => formatJsonPath([...segments, ...more]);
+  const params = error.params as Record<string, unknown>;
+  const propertyName = (error as ErrorObject & { propertyName?: string }).propertyName;
+  switch (error.keyword) {
+    case "propertyNames":
+      return undefined; // reported by the failing keyword with the property's name
+    case "type": {
+      const types = String(params.type).split(",");
+      return { path: at(), message: `must be ${types.map((type) => TYPE_NAMES[type] ?? type).join(" or ")}` };
+    }
+    case "required":
+      return { path: at(), message: `missing required key "${String(params.missingProperty)}"` };
+    case "additionalProperties":
+    case "unevaluatedProperties": {
+      const key = String(params.additionalProperty ?? params.unevaluatedProperty);
+      const isBackend = segments.length === 2 || (segments.length === 3 && segments[0] === "backends");
+      const suggestions = isBackend ? closestNames(key, knownBackendKeys, 1) : [];
+      const hint = suggestions.length > 0 ? `; did you mean "${suggestions[0]}"?` : "";
+      return { path: at(key), message: `unknown key "${key}"${hint}` };
+    }
+    case "minLength":
+    case "minItems":
+      return { path: at(), message: "must not be empty" };
+    case "exclusiveMinimum":
+      return { path: at(), message: `must be greater than ${String(params.limit)} (seconds)` };
+    case "const":
+      return {
+        path: at(),
+        message: `must be "${String(params.allowedValue)}": mcpware runs local stdio servers only`,
+      };
+    case "pattern":
+      if (propertyName !== undefined) {
+        const isEnv = segments[segments.length - 1] === "env";
+        return {
+          path: at(propertyName),
+          message: isEnv
+            ? `invalid variable name "${propertyName}"`
+            : `invalid backend name "${propertyName}": use 1 to 64 letters, digits, "_" or "-", starting with a letter or a digit`,
+        };
+      }
+      if (segments[segments.length - 1] === "name") {
+        return {
+          path: at(),
+          message:
+            'invalid backend name: use 1 to 64 letters, digits, "_" or "-", starting with a letter or a digit',
+        };
+      }
+      return { path: at(), message: error.message ?? "does not match the expected pattern" };
+    default:
+      return { path: at(), message: error.message ?? `fails "${error.keyword}"` };
+  }
+}
+
+function collectEntries(shape: ConfigShape, document: Record<string, unknown>): BackendEntry[] {
+  const container = shape === "mcpServers" ? "mcpServers" : "backends";
+  const items: { name: string; path: (string | number)[]; fields: BackendFields }[] = [];
+  if (shape === "array") {
+    (document.backends as BackendFields[]).forEach((fields, index) => {
+      items.push({ name: fields.name!, path: [container, index], fields });
+    });
+  } else {
+    for (const [name, fields] of Object.entries(document[container] as Record<string, BackendFields>)) {
+      items.push({ name, path: [container, name], fields });
+    }
+  }
+  return items.map(({ name, path, fields }) => {
+    const isArgv = typeof fields.command !== "string";
+    const command = typeof fields.command === "string" ? [fields.command] : fields.command;
+    const args = fields.args ?? [];
+    return {
+      name,
+      path,
+      argv: [...command, ...args],
+      argvPaths: [
+        ...command.map((_, index) => (isArgv ? [...path, "command", index] : [...path, "command"])),
+        ...args.map((_, index) => [...path, "args", index]),
+      ],
+      env: new Map(Object.entries(fields.env ?? {})),
+      description: fields.description,
+      timeout: fields.timeout,
+      startTimeout: fields.startTimeout,
+      idleTimeout: fields.idleTimeout,
+      cwd: fields.cwd,
+      inheritEnv: fields.inheritEnv ?? false,
+      disabled: fields.disabled ?? false,
+    };
+  });
+}
+
+function findDuplicateNames(entries: readonly BackendEntry[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const firstByName = new Map<string, BackendEntry>();
+  for (const entry of entries) {
+    const key = entry.name.toLowerCase();
+    const first = firstByName.get(key);
+    if (first === undefined) {
+      firstByName.set(key, entry);
+      continue;
+    }
+    problems.push({
+      path: formatJsonPath(entry.path),
+      message:
+        `duplicate backend name "${entry.name}" (already used by ${formatJsonPath(first.path)}); ` +
+        "names must be unique ignoring case",
+    });
+  }
+  return problems;
+}
+
+function findSyntaxErrors(entries: readonly BackendEntry[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const check = (template: string, segments: readonly (string | number)[]): void => {
+    try {
+      substituteVariables(template, () => "");
+    } catch (error) {
+      if (!(error instanceof SubstitutionSyntaxError)) throw error;
+      problems.push({ path: formatJsonPath(segments), message: error.message });
+    }
+  };
+  for (const entry of entries) {
+    entry.argv.forEach((template, index) => check(template, entry.argvPaths[index]!));
+    for (const [name, template] of entry.env) check(template, [...entry.path, "env", name]);
+  }
+  return problems;
+}
