@@ -1,0 +1,77 @@
+import { Readable } from "node:stream";
+import type { Message } from "vscode-jsonrpc/node";
+import { FramingError, NdjsonMessageReader } from "../ndjsonFraming.js";
+import type { NdjsonReaderOptions } from "../ndjsonFraming.js";
+
+export type ReaderEvent = { kind: "message"; message: Message } | { kind: "error"; error: Error };
+
+export interface FeedResult {
+  readonly events: ReaderEvent[];
+  readonly messages: Message[];
+  readonly errors: Error[];
+  /** Largest `bufferedBytes` seen after any chunk and at any event. */
+  readonly maxBuffered: number;
+  readonly closeCount: number;
+}
+
+/** Feed `chunks` one by one (each a separate 'data' event) through a real Readable into a reader. */
+export async function feedChunks(
+  chunks: readonly Uint8Array[],
+  options: NdjsonReaderOptions = {},
+): Promise<FeedResult> {
+  const stream = Readable.from(chunks.map((chunk) => Buffer.from(chunk)));
+  const reader = new NdjsonMessageReader(stream, options);
+  const events: ReaderEvent[] = [];
+  let maxBuffered = 0;
+  let closeCount = 0;
+  const sample = (): void => {
+    maxBuffered = Math.max(maxBuffered, reader.bufferedBytes);
+  };
+  reader.onError((error) => {
+    sample();
+    events.push({ kind: "error", error });
+  });
+  const closed = new Promise<void>((resolve) =>
+    reader.onClose(() => {
+      closeCount += 1;
+      resolve();
+    }),
+  );
+  reader.listen((message) => {
+    sample();
+    events.push({ kind: "message", message });
+  });
+  // Registered after the reader's own listener, so it samples once the reader has consumed the chunk.
+  stream.on("data", sample);
+  await closed;
+  // Let a late 'close' after 'end' arrive, to check close fires once.
+  await new Promise((resolve) => setImmediate(resolve));
+  reader.dispose();
+  return {
+    events,
+    messages: events.flatMap((event) => (event.kind === "message" ? [event.message] : [])),
+    errors: events.flatMap((event) => (event.kind === "error" ? [event.error] : [])),
+    maxBuffered,
+    closeCount,
+  };
+}
+
+/** Cut `bytes` at the given positions (taken modulo its length, deduplicated, sorted). */
+export function cutAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
+  if (bytes.length === 0) return [bytes];
+  const positions = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+  const pieces: Uint8Array[] = [];
+  let start = 0;
+  for (const position of positions) {
+    pieces.push(bytes.subarray(start, position));
+    start = position;
+  }
+  pieces.push(bytes.subarray(start));
+  return pieces;
+}
+
+export function framingCodes(errors: readonly Error[]): string[] {
+  return errors.map((error) =>
+    error instanceof FramingError ? error.code : `not a FramingError: ${error.name}`,
+  );
+}

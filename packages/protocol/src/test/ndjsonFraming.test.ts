@@ -1,0 +1,503 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import type { Message } from "vscode-jsonrpc/node";
+import { PassThrough, Writable } from "node:stream";
+import {
+  FramingError,
+  MessageSerializationError,
+  NdjsonMessageReader,
+  NdjsonMessageWriter,
+} from "../ndjsonFraming.js";
+import { cutAt, feedChunks, framingCodes } from "./framingHarness.js";
+
+const RUNS = 300;
+const encoder = new TextEncoder();
+
+const textArb = fc.string({ unit: "binary", maxLength: 24 });
+const idArb = fc.oneof(textArb, fc.integer(), fc.maxSafeInteger(), fc.constant(-Number.MAX_SAFE_INTEGER));
+const paramsArb = fc.oneof(
+  fc.dictionary(textArb, fc.jsonValue({ maxDepth: 3, stringUnit: "binary" }), { maxKeys: 4 }),
+  fc.array(fc.jsonValue({ maxDepth: 2, stringUnit: "binary" }), { maxLength: 4 }),
+);
+
+/** Valid JSON-RPC 2.0 messages of every kind, with text in any Unicode plane. */
+const messageArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
+  fc.record(
+    { jsonrpc: fc.constant("2.0"), id: idArb, method: textArb, params: paramsArb },
+    { requiredKeys: ["jsonrpc", "id", "method"] },
+  ),
+  fc.record(
+    { jsonrpc: fc.constant("2.0"), method: textArb, params: paramsArb },
+    { requiredKeys: ["jsonrpc", "method"] },
+  ),
+  fc.record({
+    jsonrpc: fc.constant("2.0"),
+    id: idArb,
+    result: fc.jsonValue({ maxDepth: 3, stringUnit: "binary" }),
+  }),
+  fc.record({
+    jsonrpc: fc.constant("2.0"),
+    id: fc.oneof(idArb, fc.constant(null)),
+    error: fc.record({ code: fc.integer(), message: textArb }),
+  }),
+);
+
+const terminatorArb = fc.constantFrom("\n", "\r\n");
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  return Buffer.concat(parts.map((part) => Buffer.from(part)));
+}
+
+/** A padded request line of exactly `size` bytes (size ≥ 80). */
+function lineOfSize(size: number, tag: number): string {
+  const head = `{"jsonrpc":"2.0","method":"m","params":{"tag":${tag},"pad":"`;
+  const tail = `"}}`;
+  return head + "x".repeat(size - head.length - tail.length) + tail;
+}
+
+describe("NdjsonMessageReader", () => {
+  it("reassembles the same messages from any split of the stream, including inside UTF-8 sequences and \\r\\n", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(messageArb, terminatorArb), { maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 24 }),
+        async (entries, cuts) => {
+          const bytes = encoder.encode(
+            entries.map(([message, end]) => JSON.stringify(message) + end).join(""),
+          );
+          const result = await feedChunks(cutAt(bytes, cuts));
+          expect(framingCodes(result.errors)).to.deep.equal([]);
+          expect(result.messages).to.deep.equal(
+            entries.map(([message]) => JSON.parse(JSON.stringify(message))),
+          );
+          expect(result.closeCount).to.equal(1);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("delivers valid messages in order around blank lines and reports each noise line once", async () => {
+    const noiseArb = fc.oneof(
+      fc.string({ unit: "binary", minLength: 1, maxLength: 30 }).filter((text) => !text.includes("\n")),
+      fc.constantFrom(
+        "[]",
+        '[{"jsonrpc":"2.0","method":"a"}]',
+        "42",
+        '"text"',
+        "null",
+        "true",
+        '{"jsonrpc":"1.0","method":"a"}',
+        '{"method":"a"}',
+        '{"jsonrpc":"2.0","id":null,"method":"a"}',
+        '{"jsonrpc":"2.0","id":1.5,"method":"a"}',
+        '{"jsonrpc":"2.0","id":{},"method":"a"}',
+        '{"jsonrpc":"2.0","method":7}',
+        '{"jsonrpc":"2.0","method":"a","params":3}',
+        '{"jsonrpc":"2.0","id":1}',
+        '{"jsonrpc":"2.0","id":1.5,"result":1}',
+        '{"jsonrpc":"2.0","id":null,"result":1}',
+        "Starting server on stdio...",
+        "{ broken",
+      ),
+    );
+    const blankArb = fc.constantFrom("", " ", "\t", "\r", "  \t ");
+    const lineArb = fc.oneof(
+      messageArb.map((message) => ({ kind: "message" as const, text: JSON.stringify(message), message })),
+      noiseArb.map((text) => ({ kind: "noise" as const, text })),
+      blankArb.map((text) => ({ kind: "blank" as const, text })),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(lineArb, terminatorArb), { maxLength: 16 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (lines, cuts) => {
+          // A noise line that happens to be blank or a valid message is not noise.
+          const kept = lines.filter(([line]) => line.kind !== "noise" || !isBlankOrValid(line.text));
+          const bytes = encoder.encode(kept.map(([line, end]) => line.text + end).join(""));
+          const result = await feedChunks(cutAt(bytes, cuts));
+          const expected = kept.flatMap(([line]) =>
+            line.kind === "message"
+              ? [{ kind: "message", message: JSON.parse(line.text) }]
+              : line.kind === "noise"
+                ? [{ kind: "error" }]
+                : [],
+          );
+          const actual = result.events.map((event) =>
+            event.kind === "message" ? { kind: "message", message: event.message } : { kind: "error" },
+          );
+          expect(actual).to.deep.equal(expected);
+          for (const code of framingCodes(result.errors))
+            expect(code).to.be.oneOf(["ERR_FRAME_PARSE", "ERR_FRAME_INVALID"]);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("rejects each over-cap line with exactly one error and never buffers more than the cap", async () => {
+    const cap = 256;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 80, max: 3 * cap }), terminatorArb), {
+          minLength: 1,
+          maxLength: 10,
+        }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        async (sizes, cuts) => {
+          const text = sizes.map(([size, end], index) => lineOfSize(size, index) + end).join("");
+          const result = await feedChunks(cutAt(encoder.encode(text), cuts), { maxMessageBytes: cap });
+          const expected = sizes.map(([size], index) =>
+            size <= cap ? `message ${index}` : "ERR_FRAME_TOO_LARGE",
+          );
+          const actual = result.events.map((event) =>
+            event.kind === "message" ? `message ${tagOf(event.message)}` : (event.error as FramingError).code,
+          );
+          expect(actual).to.deep.equal(expected);
+          expect(result.maxBuffered).to.be.at.most(cap);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("accepts a line of exactly the cap with either terminator, split anywhere", async () => {
+    const cap = 100;
+    await fc.assert(
+      fc.asyncProperty(terminatorArb, fc.array(fc.nat(), { maxLength: 6 }), async (end, cuts) => {
+        const text = lineOfSize(cap, 1) + end + lineOfSize(cap + 1, 2) + end + lineOfSize(cap, 3) + end;
+        const result = await feedChunks(cutAt(encoder.encode(text), cuts), { maxMessageBytes: cap });
+        const tags = result.messages.map((message) => tagOf(message));
+        expect(tags).to.deep.equal([1, 3]);
+        expect(framingCodes(result.errors)).to.deep.equal(["ERR_FRAME_TOO_LARGE"]);
+        expect(result.maxBuffered).to.be.at.most(cap);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("never throws out of the reader on arbitrary bytes and only reports FramingErrors", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 80 }),
+        async (chunks, cap) => {
+          const result = await feedChunks(chunks, { maxMessageBytes: cap });
+          for (const error of result.errors) expect(error).to.be.instanceOf(FramingError);
+          for (const message of result.messages)
+            expect((message as { jsonrpc: unknown }).jsonrpc).to.equal("2.0");
+          expect(result.maxBuffered).to.be.at.most(cap);
+          expect(result.closeCount).to.equal(1);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("never throws on arbitrary bytes laced with newlines and JSON fragments", async () => {
+    const pieceArb = fc.oneof(
+      fc.uint8Array({ maxLength: 16 }),
+      fc
+        .constantFrom(
+          "\n",
+          "\r\n",
+          "\r",
+          '{"jsonrpc":"2.0",',
+          '"method":"a"}',
+          '"id":9007199254740993',
+          "{",
+          "}",
+          "[",
+        )
+        .map((text) => encoder.encode(text)),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(pieceArb, { maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        async (pieces, cuts) => {
+          const result = await feedChunks(cutAt(concatBytes(pieces), cuts), { maxMessageBytes: 48 });
+          for (const error of result.errors) expect(error).to.be.instanceOf(FramingError);
+          expect(result.maxBuffered).to.be.at.most(48);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("delivers a final line that has no newline when the stream ends", async () => {
+    const result = await feedChunks([
+      encoder.encode('{"jsonrpc":"2.0","method":"a"}\n{"jsonrpc":"2.0","method":"b"}'),
+    ]);
+    expect(result.messages.map((message) => methodOf(message))).to.deep.equal(["a", "b"]);
+  });
+
+  it("reports a truncated final line as a parse error", async () => {
+    const result = await feedChunks([
+      encoder.encode('{"jsonrpc":"2.0","method":"a"}\n{"jsonrpc":"2.0","met'),
+    ]);
+    expect(result.messages).to.have.length(1);
+    expect(framingCodes(result.errors)).to.deep.equal(["ERR_FRAME_PARSE"]);
+  });
+
+  it("reports an over-cap line once even when it never ends, and keeps memory at the cap", async () => {
+    const chunks = Array.from({ length: 50 }, () => encoder.encode("y".repeat(1000)));
+    const result = await feedChunks(chunks, { maxMessageBytes: 4096 });
+    expect(framingCodes(result.errors)).to.deep.equal(["ERR_FRAME_TOO_LARGE"]);
+    expect((result.errors[0] as FramingError).byteLength).to.be.greaterThan(4096);
+    expect(result.maxBuffered).to.be.at.most(4096);
+  });
+
+  it("carries the facts of a bad line on its FramingError", async () => {
+    const long = `nonsense ${"é".repeat(300)}`;
+    const result = await feedChunks([encoder.encode(`${long}\r\n[1,2]\n`)]);
+    const [parse, invalid] = result.errors as FramingError[];
+    expect(parse!.code).to.equal("ERR_FRAME_PARSE");
+    expect(parse!.byteLength).to.equal(Buffer.byteLength(long));
+    expect(parse!.excerpt).to.equal(long.slice(0, 200));
+    expect(parse!.cause).to.be.instanceOf(SyntaxError);
+    expect(invalid!.code).to.equal("ERR_FRAME_INVALID");
+    expect(invalid!.excerpt).to.equal("[1,2]");
+  });
+
+  it("delivers a message nested 100000 levels deep", async () => {
+    const depth = 100_000;
+    const line = `{"jsonrpc":"2.0","method":"deep","params":${"[".repeat(depth)}${"]".repeat(depth)}}\n`;
+    const result = await feedChunks([encoder.encode(line)]);
+    expect(result.errors).to.deep.equal([]);
+    expect(result.messages).to.have.length(1);
+  });
+
+  it("reports a callback that throws through onError and keeps reading", async () => {
+    const stream = new PassThrough();
+    const reader = new NdjsonMessageReader(stream);
+    const errors: Error[] = [];
+    const seen: string[] = [];
+    reader.onError((error) => errors.push(error));
+    const closed = new Promise<void>((resolve) => reader.onClose(resolve));
+    reader.listen((message: Message) => {
+      const method = methodOf(message);
+      seen.push(method);
+      if (method === "a") throw new Error("handler failed");
+    });
+    stream.end('{"jsonrpc":"2.0","method":"a"}\n{"jsonrpc":"2.0","method":"b"}\n');
+    await closed;
+    reader.dispose();
+    expect(seen).to.deep.equal(["a", "b"]);
+    expect(errors.map((error) => error.message)).to.deep.equal(["handler failed"]);
+  });
+
+  it("fires the stream's error and then close once when the stream fails", async () => {
+    const stream = new PassThrough();
+    const reader = new NdjsonMessageReader(stream);
+    const events: string[] = [];
+    reader.onError((error) => events.push(`error ${error.message}`));
+    const closed = new Promise<void>((resolve) =>
+      reader.onClose(() => {
+        events.push("close");
+        resolve();
+      }),
+    );
+    reader.listen(() => events.push("message"));
+    stream.write('{"jsonrpc":"2.0","method":"a"}\n');
+    stream.destroy(new Error("boom"));
+    await closed;
+    await new Promise((resolve) => setImmediate(resolve));
+    reader.dispose();
+    expect(events).to.deep.equal(["message", "error boom", "close"]);
+  });
+
+  it("rejects an invalid maxMessageBytes with a TypeError naming the option", () => {
+    for (const value of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new NdjsonMessageReader(new PassThrough(), { maxMessageBytes: value }))
+        .to.throw(TypeError)
+        .with.property("message")
+        .that.includes("maxMessageBytes");
+    }
+  });
+});
+
+/** A Writable that completes each write on a later turn, recording what it received and every write() call. */
+function slowSink(highWaterMark: number): {
+  sink: Writable;
+  received: Buffer[];
+  writesWhileNeedingDrain: () => number;
+  drains: () => number;
+} {
+  const received: Buffer[] = [];
+  let violations = 0;
+  let drains = 0;
+  const sink = new Writable({
+    highWaterMark,
+    write(chunk: Buffer, _encoding, callback) {
+      received.push(chunk);
+      setImmediate(callback);
+    },
+  });
+  sink.on("drain", () => (drains += 1));
+  const write = sink.write.bind(sink) as (...args: unknown[]) => boolean;
+  (sink as unknown as { write: (...args: unknown[]) => boolean }).write = (...args: unknown[]) => {
+    if (sink.writableNeedDrain) violations += 1;
+    return write(...args);
+  };
+  return { sink, received, writesWhileNeedingDrain: () => violations, drains: () => drains };
+}
+
+function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+describe("NdjsonMessageWriter", () => {
+  const disposables: Array<() => void> = [];
+  afterEach(() => {
+    for (const dispose of disposables.splice(0)) dispose();
+  });
+
+  it("writes one line per message in call order and never writes while the stream needs a drain", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(messageArb, { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 1, max: 256 }),
+        async (messages, highWaterMark) => {
+          const { sink, received, writesWhileNeedingDrain } = slowSink(highWaterMark);
+          const writer = new NdjsonMessageWriter(sink);
+          const resolved: number[] = [];
+          await Promise.all(
+            messages.map((message, index) =>
+              writer.write(message as unknown as Message).then(() => resolved.push(index)),
+            ),
+          );
+          writer.dispose();
+          const expected = messages.map((message) => JSON.stringify(message) + "\n").join("");
+          expect(Buffer.concat(received).toString("utf8")).to.equal(expected);
+          expect(resolved).to.deep.equal(messages.map((_message, index) => index));
+          expect(writesWhileNeedingDrain()).to.equal(0);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("holds later messages back until 'drain' when the stream is full", async () => {
+    const { sink, received, drains } = slowSink(8);
+    const writer = new NdjsonMessageWriter(sink);
+    disposables.push(() => writer.dispose());
+    const first = writer.write({ jsonrpc: "2.0", method: "first" } as Message);
+    const second = writer.write({ jsonrpc: "2.0", method: "second" } as Message);
+    // The first line is over the high-water mark, so the second must not reach the stream yet.
+    expect(received.map(String)).to.deep.equal(['{"jsonrpc":"2.0","method":"first"}\n']);
+    await Promise.all([first, second]);
+    expect(drains()).to.be.at.least(1);
+    expect(received.map(String)).to.deep.equal([
+      '{"jsonrpc":"2.0","method":"first"}\n',
+      '{"jsonrpc":"2.0","method":"second"}\n',
+    ]);
+  });
+
+  it("rejects a write to a destroyed stream and fires onError, with no unhandled 'error'", async () => {
+    const sink = new PassThrough();
+    const writer = new NdjsonMessageWriter(sink);
+    disposables.push(() => writer.dispose());
+    const fired: Array<[Error, Message | undefined, number | undefined]> = [];
+    writer.onError((event) => fired.push(event));
+    sink.destroy();
+    const outcome = await settle(writer.write({ jsonrpc: "2.0", method: "a" } as Message));
+    expect(outcome.ok).to.equal(false);
+    expect(fired).to.have.length(1);
+    expect(fired[0]![2]).to.equal(1);
+    const later = await settle(writer.write({ jsonrpc: "2.0", method: "b" } as Message));
+    expect(later.ok).to.equal(false);
+  });
+
+  it("rejects the failing write and every later one when the stream fails with EPIPE", async () => {
+    const epipe = Object.assign(new Error("write EPIPE"), { code: "EPIPE" });
+    const sink = new Writable({
+      write(_chunk, _encoding, callback) {
+        setImmediate(() => callback(epipe));
+      },
+    });
+    const writer = new NdjsonMessageWriter(sink);
+    disposables.push(() => writer.dispose());
+    const fired: Error[] = [];
+    writer.onError(([error]) => fired.push(error));
+    const outcomes = await Promise.all([
+      settle(writer.write({ jsonrpc: "2.0", method: "a" } as Message)),
+      settle(writer.write({ jsonrpc: "2.0", method: "b" } as Message)),
+    ]);
+    expect(outcomes.map((outcome) => outcome.ok)).to.deep.equal([false, false]);
+    expect(outcomes[0]).to.have.nested.property("error.code", "EPIPE");
+    expect(fired.map((error) => (error as { code?: string }).code)).to.deep.equal(["EPIPE"]);
+    const later = await settle(writer.write({ jsonrpc: "2.0", method: "c" } as Message));
+    expect(later).to.have.nested.property("error.code", "EPIPE");
+  });
+
+  it("rejects a message it cannot serialize and keeps writing the next ones", async () => {
+    const sink = new PassThrough();
+    const writer = new NdjsonMessageWriter(sink);
+    disposables.push(() => writer.dispose());
+    const fired: unknown[] = [];
+    writer.onError((event) => fired.push(event));
+    let deep: unknown = [];
+    for (let level = 0; level < 1_000_000; level += 1) deep = [deep];
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const params of [deep, { big: 1n }, cyclic]) {
+      const outcome = await settle(
+        writer.write({ jsonrpc: "2.0", method: "bad", params } as unknown as Message),
+      );
+      expect(outcome.ok).to.equal(false);
+      expect(outcome).to.have.nested.property("error.code", "ERR_MESSAGE_UNSERIALIZABLE");
+      expect((outcome as { error: unknown }).error).to.be.instanceOf(MessageSerializationError);
+    }
+    await writer.write({ jsonrpc: "2.0", method: "good" } as Message);
+    expect(String(sink.read())).to.equal('{"jsonrpc":"2.0","method":"good"}\n');
+    expect(fired).to.deep.equal([]);
+  });
+
+  it("ends the stream after the queued messages and fires onClose once", async () => {
+    const { sink, received } = slowSink(4);
+    const writer = new NdjsonMessageWriter(sink);
+    disposables.push(() => writer.dispose());
+    let closes = 0;
+    writer.onClose(() => (closes += 1));
+    const finished = new Promise((resolve) => sink.on("finish", resolve));
+    const writes = [1, 2, 3].map((n) => writer.write({ jsonrpc: "2.0", method: `m${n}` } as Message));
+    writer.end();
+    writer.end();
+    await Promise.all(writes);
+    await finished;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(received.map(String).join("")).to.equal(
+      ["m1", "m2", "m3"].map((method) => `{"jsonrpc":"2.0","method":"${method}"}\n`).join(""),
+    );
+    expect(closes).to.equal(1);
+  });
+});
+
+function tagOf(message: Message): number {
+  return (message as unknown as { params: { tag: number } }).params.tag;
+}
+
+function methodOf(message: Message): string {
+  return (message as unknown as { method: string }).method;
+}
+
+function isBlankOrValid(text: string): boolean {
+  if (text.trim() === "") return true;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    (value as { jsonrpc?: unknown }).jsonrpc === "2.0" &&
+    (typeof (value as { method?: unknown }).method === "string" || "result" in value || "error" in value)
+  );
+}
