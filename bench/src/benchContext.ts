@@ -1,0 +1,86 @@
+import type { BenchPlan } from "./benchOptions.js";
+import { BenchSession, type SessionEnvironment, type Side } from "./benchSession.js";
+
+/** What every item receives: the plan, how to spawn sessions, and where to report progress and warnings. */
+export interface BenchContext {
+  readonly plan: BenchPlan;
+  readonly environment: SessionEnvironment;
+  /** False while the gateway is not built: items then measure the direct side only. */
+  readonly gatewayAvailable: boolean;
+  /** Progress lines (stderr; stdout carries the table). */
+  log(message: string): void;
+  /** Facts worth keeping in the results, e.g. processes the gateway left behind. */
+  warn(message: string): void;
+}
+
+/** The sides to measure in this run. */
+export function sides(context: BenchContext): Side[] {
+  return context.gatewayAvailable ? ["direct", "gateway"] : ["direct"];
+}
+
+/**
+ * Runs `measure` for both sides, `rounds` times, alternating which side goes first so that drift on a shared
+ * machine (other jobs, thermal state) falls on both sides alike.
+ */
+export async function alternate(
+  context: BenchContext,
+  rounds: number,
+  measure: (side: Side, round: number) => Promise<void>,
+): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    const order = sides(context);
+    if (round % 2 === 1) order.reverse();
+    for (const side of order) await measure(side, round);
+  }
+}
+
+/** Opens a session, reporting leftovers on close; the session is closed whatever `use` does. */
+export async function withSession<T>(
+  context: BenchContext,
+  side: Side,
+  backendCount: number,
+  use: (session: BenchSession) => Promise<T>,
+): Promise<T> {
+  const session = await BenchSession.open(context.environment, side, backendCount);
+  try {
+    return await use(session);
+  } finally {
+    await closeSession(context, session);
+  }
+}
+
+/** Opens one session per measured side (each fronting one backend) for items that compare call by call. */
+export async function withSessionPair<T>(
+  context: BenchContext,
+  use: (sessions: Partial<Record<Side, BenchSession>>) => Promise<T>,
+): Promise<T> {
+  const sessions: Partial<Record<Side, BenchSession>> = {};
+  try {
+    for (const side of sides(context)) sessions[side] = await BenchSession.open(context.environment, side, 1);
+    return await use(sessions);
+  } finally {
+    await Promise.all(
+      Object.values(sessions).map((session) =>
+        session === undefined ? undefined : closeSession(context, session),
+      ),
+    );
+  }
+}
+
+/** Closes a session and turns leftover processes into a warning. */
+export async function closeSession(context: BenchContext, session: BenchSession): Promise<void> {
+  const report = await session.close();
+  if (report.leftoverPids.length > 0) {
+    context.warn(
+      `${session.side} pid ${session.pid} left ${report.leftoverPids.length} process(es) running after close ` +
+        `(killed by the bench): ${report.leftoverPids.join(", ")}`,
+    );
+  }
+}
+
+/** The session of `side`, which must have been opened. */
+export function sessionOf(sessions: Partial<Record<Side, BenchSession>>, side: Side): BenchSession {
+  const session = sessions[side];
+  if (session === undefined) throw new Error(`no ${side} session was opened`);
+  return session;
+}

@@ -1,0 +1,104 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { type BenchContext, withSession } from "./benchContext.js";
+import type { BenchSession } from "./benchSession.js";
+import { readRssBytes } from "./procfs.js";
+import { roundTo3 } from "./stats.js";
+import { runCalls } from "./throughputBench.js";
+
+const BYTES_PER_MIB = 1024 * 1024;
+/** Pause before reading RSS so that in-flight work and the sockets' buffers settle. */
+const SETTLE_MS = 1000;
+/** RSS is sampled after every chunk of this many calls. */
+const SAMPLE_EVERY_CALLS = 10_000;
+
+/** RSS of the gateway's backends, MiB. */
+export interface BackendsRss {
+  readonly count: number;
+  readonly totalMiB: number;
+  readonly maxMiB: number;
+}
+
+/** Item 5: the gateway's resident memory at rest, with its backends started, and across many calls. */
+export interface MemoryResult {
+  readonly backends: number;
+  readonly calls: number;
+  readonly concurrency: number;
+  /** Gateway RSS after `initialize`, no backend started. */
+  readonly idleMiB: number;
+  /** Gateway RSS with every backend started (after one discovery) and idle. */
+  readonly backendsStartedMiB: number;
+  /** Gateway RSS after the warm-up calls: the baseline of the growth. */
+  readonly baselineMiB: number;
+  /** Gateway RSS after `calls` more calls and a pause. */
+  readonly afterCallsMiB: number;
+  /** afterCallsMiB − baselineMiB (the goal: < 10 MiB). */
+  readonly growthMiB: number;
+  /** Highest gateway RSS seen between chunks of calls. */
+  readonly peakMiB: number;
+  readonly samples: readonly { readonly calls: number; readonly rssMiB: number }[];
+  readonly backendsRssStarted: BackendsRss;
+  readonly backendsRssAfterCalls: BackendsRss;
+}
+
+/**
+ * Runs item 5 (gateway only: there is no gateway process on the direct side). The calls are spread round-robin
+ * over every backend, `memoryConcurrency` in flight.
+ */
+export async function runMemoryBench(context: BenchContext): Promise<MemoryResult | undefined> {
+  if (!context.gatewayAvailable) return undefined;
+  const { memoryBackendCount, memoryWarmupCalls, memoryCalls, memoryConcurrency } = context.plan;
+  return withSession(context, "gateway", memoryBackendCount, async (session) => {
+    await delay(SETTLE_MS);
+    const idleMiB = rssMiB(session.pid);
+    await session.discover();
+    await delay(SETTLE_MS);
+    const backendsStartedMiB = rssMiB(session.pid);
+    const backendsRssStarted = backendsRss(session);
+    await runCalls(session, memoryConcurrency, memoryWarmupCalls);
+    await delay(SETTLE_MS);
+    const baselineMiB = rssMiB(session.pid);
+    const samples = [{ calls: 0, rssMiB: baselineMiB }];
+    for (let done = 0; done < memoryCalls;) {
+      const chunk = Math.min(SAMPLE_EVERY_CALLS, memoryCalls - done);
+      await runCalls(session, memoryConcurrency, chunk);
+      done += chunk;
+      samples.push({ calls: done, rssMiB: rssMiB(session.pid) });
+      context.log(`  memory: ${done} calls, gateway RSS ${samples[samples.length - 1]?.rssMiB} MiB`);
+    }
+    await delay(SETTLE_MS);
+    const afterCallsMiB = rssMiB(session.pid);
+    return {
+      backends: memoryBackendCount,
+      calls: memoryCalls,
+      concurrency: memoryConcurrency,
+      idleMiB,
+      backendsStartedMiB,
+      baselineMiB,
+      afterCallsMiB,
+      growthMiB: roundTo3(afterCallsMiB - baselineMiB),
+      peakMiB: Math.max(...samples.map((sample) => sample.rssMiB), afterCallsMiB),
+      samples,
+      backendsRssStarted,
+      backendsRssAfterCalls: backendsRss(session),
+    };
+  });
+}
+
+function rssMiB(pid: number): number {
+  const bytes = readRssBytes(pid);
+  if (bytes === undefined) throw new Error(`cannot read VmRSS of pid ${pid} (gone, or not Linux)`);
+  return roundTo3(bytes / BYTES_PER_MIB);
+}
+
+function backendsRss(session: BenchSession): BackendsRss {
+  const values = session
+    .descendantPids()
+    .map((pid) => readRssBytes(pid))
+    .filter((bytes): bytes is number => bytes !== undefined)
+    .map((bytes) => bytes / BYTES_PER_MIB);
+  return {
+    count: values.length,
+    totalMiB: roundTo3(values.reduce((sum, value) => sum + value, 0)),
+    maxMiB: roundTo3(values.length > 0 ? Math.max(...values) : 0),
+  };
+}

@@ -1,0 +1,62 @@
+import { readdirSync, readFileSync } from "node:fs";
+
+const BYTES_PER_KIB = 1024;
+
+/**
+ * The resident set size of a process in bytes, read from `VmRSS` in `/proc/<pid>/status` (Linux only).
+ * Undefined when the process is gone or the field is absent.
+ */
+export function readRssBytes(pid: number): number | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  return match === null ? undefined : Number(match[1]) * BYTES_PER_KIB;
+}
+
+/** Every descendant of a process (children, grandchildren, …), found by scanning the parent pids in `/proc`. */
+export function listDescendantPids(rootPid: number): number[] {
+  const childrenOf = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const parent = readParentPid(Number(entry));
+    if (parent === undefined) continue;
+    const siblings = childrenOf.get(parent) ?? [];
+    siblings.push(Number(entry));
+    childrenOf.set(parent, siblings);
+  }
+  const found: number[] = [];
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    const pid = queue.shift() as number;
+    for (const child of childrenOf.get(pid) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+function readParentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name in field 2 may contain spaces and parentheses: fields resume after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a process exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
