@@ -7,8 +7,11 @@ export const ErrorCode = {
   ParseError: -32700,
   /** Valid JSON that is not a JSON-RPC request/notification/response object (batch array, number, …). */
   InvalidRequest: -32600,
+  /** No handler for the method (also: a capability the peer lacks; the pre-init `server/discover` answer). */
   MethodNotFound: -32601,
+  /** Bad params: unknown tool or prompt, bad cursor, unsupported protocol version. */
   InvalidParams: -32602,
+  /** A handler failed; also what every vscode-jsonrpc-private code is mapped to. */
   InternalError: -32603,
   /** MCP (legacy versions): resource not found. */
   ResourceNotFound: -32002,
@@ -53,4 +56,64 @@ export class ProtocolError extends Error {
       ? { code: this.code, message: this.message }
       : { code: this.code, message: this.message, data: this.data };
   }
+}
+
+/** Why an outgoing request was settled locally with {@link ErrorCode.RequestTimeout}: its `data`. */
+export type RequestTimeoutData =
+  | {
+      /** The request's deadline expired. */
+      reason: "timeout";
+      method: string;
+      /** The deadline that expired, in ms. */
+      timeoutMs: number;
+    }
+  | {
+      /** The caller's `AbortSignal` fired (its `reason` is the error's `cause`). */
+      reason: "aborted";
+      method: string;
+    };
+
+/**
+ * `signal.reason` of an incoming request the peer cancelled with `notifications/cancelled`: a
+ * {@link ProtocolError} with code {@link ErrorCode.RequestTimeout} and this `data`.
+ */
+export interface PeerCancelledData {
+  reason: "cancelled";
+  method: string;
+  /** The `reason` string the peer gave, when it gave one. */
+  peerReason?: string;
+}
+
+/**
+ * True for codes that vscode-jsonrpc (and LSP) use locally and that must never reach an MCP peer or a caller:
+ * -32096…-32099 (MessageWriteError, MessageReadError, PendingResponseRejected, ConnectionInactive) and -32800
+ * (LSP RequestCancelled).
+ */
+export function isPrivateErrorCode(code: number): boolean {
+  return (code >= -32099 && code <= -32096) || code === -32800;
+}
+
+/**
+ * The code to put on the wire (or hand to a caller) for `code`: private vscode-jsonrpc codes and anything that
+ * is not an integer become {@link ErrorCode.InternalError}; every other code is kept.
+ */
+export function toPublicErrorCode(code: unknown): number {
+  if (typeof code !== "number" || !Number.isInteger(code) || isPrivateErrorCode(code)) {
+    return ErrorCode.InternalError;
+  }
+  return code;
+}
+
+/**
+ * What a failure becomes on the wire: a {@link ProtocolError} keeps its message and `data` (its code passed
+ * through {@link toPublicErrorCode}); anything else becomes {@link ErrorCode.InternalError} with the error's
+ * message. The original is the result's `cause`.
+ */
+export function toProtocolError(error: unknown): ProtocolError {
+  if (error instanceof ProtocolError) {
+    const code = toPublicErrorCode(error.code);
+    return code === error.code ? error : new ProtocolError(code, error.message, error.data, { cause: error });
+  }
+  const message = error instanceof Error && error.message !== "" ? error.message : "Internal error";
+  return new ProtocolError(ErrorCode.InternalError, message, undefined, { cause: error });
 }

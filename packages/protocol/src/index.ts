@@ -1,5 +1,5 @@
 export { ErrorCode, ProtocolError } from "./errors.js";
-export type { ErrorCodeName, JsonRpcErrorObject } from "./errors.js";
+export type { ErrorCodeName, JsonRpcErrorObject, PeerCancelledData, RequestTimeoutData } from "./errors.js";
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
   FramingError,

@@ -1,4 +1,16 @@
+import { createMessageConnection, ResponseError } from "vscode-jsonrpc/node";
+import type { CancellationToken, Logger, Message, MessageConnection } from "vscode-jsonrpc/node";
+import { ErrorCode, ProtocolError, toProtocolError } from "./errors.js";
+import type { PeerCancelledData } from "./errors.js";
+import { InboundRequests } from "./inboundRequests.js";
+import { LargeIdTable } from "./largeIdTable.js";
+import { McpCancellationStrategy } from "./mcpCancellationStrategy.js";
+import { McpMessageReader, unaliasNotificationMethod } from "./mcpMessageReader.js";
+import { McpMessageWriter } from "./mcpMessageWriter.js";
+import { McpMethod } from "./mcpTypes.js";
+import { FramingError, NdjsonMessageReader, NdjsonMessageWriter } from "./ndjsonFraming.js";
 import type { NdjsonReaderOptions } from "./ndjsonFraming.js";
+import { closedError, normalizeTimeoutMs, OutgoingRequests } from "./outgoingRequests.js";
 
 /** A JSON-RPC request id: a string or an integer, never null. */
 export type RequestId = string | number;
@@ -10,21 +22,34 @@ export interface Disposable {
 export interface McpConnectionOptions extends NdjsonReaderOptions {
   /** Deadline applied to outgoing requests that set none (ms). Default: none. */
   defaultRequestTimeoutMs?: number;
+  /**
+   * Answer bad input from the peer with an error response without `id` (-32700 for invalid JSON, -32600 for
+   * JSON that is not a JSON-RPC message or a line over `maxMessageBytes`). Default `true`. A client talking to
+   * a server whose stdout may carry noise can turn it off; bad input is then only reported through `onError`.
+   */
+  answerInvalidInput?: boolean;
 }
 
 export interface RequestOptions {
   /** Aborting it sends `notifications/cancelled` and rejects the request at once. */
   signal?: AbortSignal;
-  /** Deadline for this request (ms); on expiry the same as an abort. */
+  /** Deadline for this request (ms); on expiry the same as an abort. `Infinity`: none. */
   timeoutMs?: number;
 }
 
 /** What a request handler knows about the request it serves. */
 export interface IncomingRequestContext {
-  /** The id exactly as the peer sent it. */
+  /**
+   * The id exactly as the peer sent it. An integer beyond 2^53 is an opaque placeholder string here (the
+   * response still carries the peer's exact digits).
+   */
   readonly id: RequestId;
   readonly method: string;
-  /** Aborted when the peer cancels this request (`notifications/cancelled`) or the connection closes. */
+  /**
+   * Aborted when the peer cancels this request (`notifications/cancelled`; `reason` is a `ProtocolError`
+   * -32001 with {@link PeerCancelledData}) or the connection closes (`ProtocolError` -32000). Once the peer
+   * cancelled, whatever the handler returns is dropped.
+   */
   readonly signal: AbortSignal;
 }
 
@@ -41,7 +66,7 @@ export type FallbackNotificationHandler = (method: string, params: unknown) => v
  * One MCP peer over a pair of byte streams. See `createMcpConnection`.
  */
 export interface McpConnection extends Disposable {
-  /** Start reading. Handlers registered before or after are honoured. */
+  /** Start reading. Handlers registered before or after are honoured. Idempotent. */
   listen(): void;
   /**
    * Send a request. Params are sent exactly as given (omitted when undefined).
@@ -69,15 +94,282 @@ export interface McpConnection extends Disposable {
 }
 
 /**
- * Create an MCP connection over vscode-jsonrpc with newline-delimited JSON framing (skeleton).
+ * Create an MCP connection over vscode-jsonrpc with newline-delimited JSON framing.
+ *
+ * It owns the framing reader and writer on the two streams (not the streams: they are never ended or
+ * destroyed) and guards against vscode-jsonrpc's pitfalls: MCP cancellation both ways, no `[null]` params,
+ * no `result: null`, no private -3209x codes, pending requests rejected on close, no console output.
+ * Throws a `TypeError` for a bad option.
  */
 export function createMcpConnection(
   readable: NodeJS.ReadableStream,
   writable: NodeJS.WritableStream,
   options: McpConnectionOptions = {},
 ): McpConnection {
-  void readable;
-  void writable;
-  void options;
-  throw new Error("not implemented");
+  return new Connection(readable, writable, options);
+}
+
+/** The library never logs: stdout belongs to MCP messages and stderr to the application. */
+const SILENT_LOGGER: Logger = { error() {}, warn() {}, info() {}, log() {} };
+
+class Connection implements McpConnection {
+  readonly #largeIds: LargeIdTable;
+  readonly #ownsLargeIds: boolean;
+  readonly #inbound: InboundRequests;
+  readonly #strategy: McpCancellationStrategy;
+  readonly #reader: McpMessageReader;
+  readonly #writer: McpMessageWriter;
+  readonly #connection: MessageConnection;
+  readonly #outgoing: OutgoingRequests;
+  readonly #answerInvalidInput: boolean;
+  readonly #requestHandlers = new Map<string, RequestHandler>();
+  #fallbackRequestHandler: FallbackRequestHandler | undefined;
+  readonly #notificationHandlers = new Map<string, NotificationHandler>();
+  #fallbackNotificationHandler: FallbackNotificationHandler | undefined;
+  readonly #errorListeners = new Set<(error: Error) => void>();
+  readonly #closeListeners = new Set<() => void>();
+  #isListening = false;
+  #isClosed = false;
+
+  constructor(
+    readable: NodeJS.ReadableStream,
+    writable: NodeJS.WritableStream,
+    options: McpConnectionOptions,
+  ) {
+    const defaultTimeoutMs = normalizeTimeoutMs(options.defaultRequestTimeoutMs, "defaultRequestTimeoutMs");
+    if (options.answerInvalidInput !== undefined && typeof options.answerInvalidInput !== "boolean") {
+      throw new TypeError(`answerInvalidInput must be a boolean, got ${String(options.answerInvalidInput)}`);
+    }
+    this.#answerInvalidInput = options.answerInvalidInput ?? true;
+    this.#ownsLargeIds = options.largeIds === undefined;
+    this.#largeIds = options.largeIds ?? new LargeIdTable();
+    const framingReader = new NdjsonMessageReader(readable, {
+      maxMessageBytes: options.maxMessageBytes,
+      largeIds: this.#largeIds,
+    });
+    const framingWriter = new NdjsonMessageWriter(writable, { largeIds: this.#largeIds });
+    this.#inbound = new InboundRequests(this.#largeIds);
+    this.#strategy = new McpCancellationStrategy(this.#inbound, (requestId, reason) =>
+      this.#write(McpMethod.Cancelled, reason === undefined ? { requestId } : { requestId, reason }),
+    );
+    this.#reader = new McpMessageReader(framingReader, {
+      inbound: this.#inbound,
+      onCancelled: (params) => this.#onPeerCancelled(params),
+    });
+    this.#writer = new McpMessageWriter(framingWriter, this.#inbound, this.#largeIds);
+    this.#connection = createMessageConnection(this.#reader, this.#writer, SILENT_LOGGER, {
+      cancellationStrategy: this.#strategy,
+    });
+    this.#outgoing = new OutgoingRequests(this.#connection, this.#strategy, this.#reader, defaultTimeoutMs);
+    this.#connection.onRequest((method: string, params: unknown, token: CancellationToken) =>
+      this.#dispatchRequest(method, params, token),
+    );
+    this.#connection.onNotification((method: string, params: unknown) =>
+      this.#dispatchNotification(method, params),
+    );
+    // vscode-jsonrpc leaves pending requests pending on close: dispose() rejects them (as ConnectionClosed).
+    this.#connection.onClose(() => this.dispose());
+    framingReader.onError((error) => this.#onReadError(error));
+    framingWriter.onError(([error]) => this.#emitError(error));
+  }
+
+  get isClosed(): boolean {
+    return this.#isClosed;
+  }
+
+  listen(): void {
+    if (this.#isListening || this.#isClosed) return;
+    this.#isListening = true;
+    this.#connection.listen();
+  }
+
+  sendRequest<R = unknown>(method: string, params?: unknown, options: RequestOptions = {}): Promise<R> {
+    if (typeof method !== "string") {
+      return Promise.reject(new TypeError(`method must be a string, got ${String(method)}`));
+    }
+    if (this.#isClosed) return Promise.reject(closedError(method));
+    if (!this.#isListening) {
+      return Promise.reject(
+        new ProtocolError(ErrorCode.InternalError, `cannot send ${method}: call listen() first`),
+      );
+    }
+    return this.#outgoing.send(method, params, options) as Promise<R>;
+  }
+
+  sendNotification(method: string, params?: unknown): Promise<void> {
+    if (typeof method !== "string") {
+      return Promise.reject(new TypeError(`method must be a string, got ${String(method)}`));
+    }
+    if (this.#isClosed) return Promise.reject(closedError(method));
+    return this.#write(method, params).catch((error: unknown) => {
+      throw toProtocolError(error);
+    });
+  }
+
+  onRequest(method: string, handler: RequestHandler): Disposable;
+  onRequest(handler: FallbackRequestHandler): Disposable;
+  onRequest(methodOrHandler: string | FallbackRequestHandler, handler?: RequestHandler): Disposable {
+    if (typeof methodOrHandler === "function") {
+      this.#fallbackRequestHandler = methodOrHandler;
+      return {
+        dispose: () => {
+          if (this.#fallbackRequestHandler === methodOrHandler) this.#fallbackRequestHandler = undefined;
+        },
+      };
+    }
+    if (typeof handler !== "function")
+      throw new TypeError(`onRequest(${methodOrHandler}): handler must be a function`);
+    this.#requestHandlers.set(methodOrHandler, handler);
+    return {
+      dispose: () => {
+        if (this.#requestHandlers.get(methodOrHandler) === handler)
+          this.#requestHandlers.delete(methodOrHandler);
+      },
+    };
+  }
+
+  onNotification(method: string, handler: NotificationHandler): Disposable;
+  onNotification(handler: FallbackNotificationHandler): Disposable;
+  onNotification(
+    methodOrHandler: string | FallbackNotificationHandler,
+    handler?: NotificationHandler,
+  ): Disposable {
+    if (typeof methodOrHandler === "function") {
+      this.#fallbackNotificationHandler = methodOrHandler;
+      return {
+        dispose: () => {
+          if (this.#fallbackNotificationHandler === methodOrHandler)
+            this.#fallbackNotificationHandler = undefined;
+        },
+      };
+    }
+    if (typeof handler !== "function") {
+      throw new TypeError(`onNotification(${methodOrHandler}): handler must be a function`);
+    }
+    this.#notificationHandlers.set(methodOrHandler, handler);
+    return {
+      dispose: () => {
+        if (this.#notificationHandlers.get(methodOrHandler) === handler) {
+          this.#notificationHandlers.delete(methodOrHandler);
+        }
+      },
+    };
+  }
+
+  onError(listener: (error: Error) => void): Disposable {
+    this.#errorListeners.add(listener);
+    return { dispose: () => this.#errorListeners.delete(listener) };
+  }
+
+  onClose(listener: () => void): Disposable {
+    this.#closeListeners.add(listener);
+    return { dispose: () => this.#closeListeners.delete(listener) };
+  }
+
+  dispose(): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    this.#writer.close();
+    const error = closedError(undefined);
+    this.#outgoing.rejectAll(error);
+    this.#inbound.abortAll(error);
+    this.#connection.dispose();
+    if (this.#ownsLargeIds) this.#largeIds.clear();
+    const listeners = [...this.#closeListeners];
+    this.#closeListeners.clear();
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch (listenerError) {
+        this.#emitError(toError(listenerError));
+      }
+    }
+  }
+
+  /** Write a notification straight to the writer: params exactly as given, in order with everything else. */
+  #write(method: string, params: unknown): Promise<void> {
+    const message = params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params };
+    return this.#writer.write(message as Message);
+  }
+
+  async #dispatchRequest(method: string, params: unknown, token: CancellationToken): Promise<unknown> {
+    const entry = this.#strategy.entryOf(token);
+    if (entry === undefined)
+      throw new ResponseError(ErrorCode.InternalError, `no request state for ${method}`);
+    const context: IncomingRequestContext = { id: entry.id, method, signal: entry.controller.signal };
+    try {
+      const handler = this.#requestHandlers.get(method);
+      const fallback = this.#fallbackRequestHandler;
+      let result: unknown;
+      if (handler !== undefined) result = await handler(params, context);
+      else if (fallback !== undefined) result = await fallback(method, params, context);
+      else throw new ProtocolError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
+      // MCP results are objects: vscode-jsonrpc would send `result: null` for undefined.
+      return result ?? {};
+    } catch (error) {
+      const wire = toProtocolError(error);
+      throw new ResponseError(wire.code, wire.message, wire.data);
+    }
+  }
+
+  async #dispatchNotification(aliasedMethod: string, params: unknown): Promise<void> {
+    const method = unaliasNotificationMethod(aliasedMethod);
+    try {
+      const handler = this.#notificationHandlers.get(method);
+      if (handler !== undefined) await handler(params);
+      else await this.#fallbackNotificationHandler?.(method, params);
+    } catch (error) {
+      this.#emitError(new Error(`notification handler for ${method} failed`, { cause: error }));
+    }
+  }
+
+  #onPeerCancelled(params: unknown): void {
+    // MCP: "Invalid cancellation notifications SHOULD be ignored", as are unknown or finished ids.
+    if (typeof params !== "object" || params === null) return;
+    const { requestId, reason } = params as { requestId?: unknown; reason?: unknown };
+    if (typeof requestId !== "string" && typeof requestId !== "number") return;
+    const peerReason = typeof reason === "string" ? reason : undefined;
+    for (const entry of this.#inbound.findByPeerId(requestId)) {
+      if (entry.cancelled) continue;
+      entry.cancelled = true;
+      const data: PeerCancelledData =
+        peerReason === undefined
+          ? { reason: "cancelled", method: entry.method }
+          : { reason: "cancelled", method: entry.method, peerReason };
+      entry.controller.abort(
+        new ProtocolError(ErrorCode.RequestTimeout, `${entry.method} was cancelled by the peer`, data),
+      );
+    }
+  }
+
+  #onReadError(error: Error): void {
+    if (error instanceof FramingError && this.#answerInvalidInput && !this.#isClosed) {
+      const parse = error.code === "ERR_FRAME_PARSE";
+      const response = {
+        jsonrpc: "2.0",
+        error: {
+          code: parse ? ErrorCode.ParseError : ErrorCode.InvalidRequest,
+          message: parse ? "Parse error" : "Invalid Request",
+          data: { detail: error.message },
+        },
+      };
+      // A failed write is reported by the writer's own error event.
+      this.#writer.write(response as unknown as Message).catch(() => {});
+    }
+    this.#emitError(error);
+  }
+
+  #emitError(error: Error): void {
+    for (const listener of [...this.#errorListeners]) {
+      try {
+        listener(error);
+      } catch {
+        // A listener's failure must not stop the others nor escape into a stream handler.
+      }
+    }
+  }
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
 }
