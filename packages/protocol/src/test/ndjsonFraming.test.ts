@@ -382,14 +382,16 @@ describe("NdjsonMessageWriter", () => {
   });
 
   it("holds later messages back until 'drain' when the stream is full", async () => {
-    const { sink, received, drains } = slowSink(8);
+    const { sink, received, drains, writesWhileNeedingDrain } = slowSink(8);
     const writer = new NdjsonMessageWriter(sink);
     disposables.push(() => writer.dispose());
     const first = writer.write({ jsonrpc: "2.0", method: "first" } as Message);
     const second = writer.write({ jsonrpc: "2.0", method: "second" } as Message);
-    // The first line is over the high-water mark, so the second must not reach the stream yet.
-    expect(received.map(String)).to.deep.equal(['{"jsonrpc":"2.0","method":"first"}\n']);
+    // The first line is over the high-water mark: the second must not be handed to the stream before 'drain'.
+    expect(sink.writableNeedDrain).to.equal(true);
+    expect(writesWhileNeedingDrain()).to.equal(0);
     await Promise.all([first, second]);
+    expect(writesWhileNeedingDrain()).to.equal(0);
     expect(drains()).to.be.at.least(1);
     expect(received.map(String)).to.deep.equal([
       '{"jsonrpc":"2.0","method":"first"}\n',
