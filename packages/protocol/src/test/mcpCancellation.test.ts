@@ -1,0 +1,264 @@
+import { expect } from "chai";
+import { ErrorCode, ProtocolError } from "../errors.js";
+import type { PeerCancelledData, RequestTimeoutData } from "../errors.js";
+import { LargeIdTable } from "../largeIdTable.js";
+import type { McpConnection } from "../mcpConnection.js";
+import {
+  createConnectionPair,
+  createRawPeerConnection,
+  deferred,
+  whenAborted,
+} from "./fixtures/connectionPair.js";
+import type { RawPeer } from "./fixtures/connectionPair.js";
+import { rejectionOf } from "./fixtures/rejectionOf.js";
+
+describe("MCP cancellation", () => {
+  let cleanups: (() => void)[];
+
+  beforeEach(() => {
+    cleanups = [];
+  });
+
+  afterEach(() => {
+    for (const cleanup of cleanups.reverse()) cleanup();
+  });
+
+  function rawPeer(options: Parameters<typeof createRawPeerConnection>[0] = {}): {
+    connection: McpConnection;
+    peer: RawPeer;
+  } {
+    const made = createRawPeerConnection(options);
+    cleanups.push(made.dispose);
+    made.connection.listen();
+    return made;
+  }
+
+  describe("of outgoing requests", () => {
+    it("sends notifications/cancelled with the request's id and rejects at once when the caller aborts", async () => {
+      const { connection, peer } = rawPeer();
+      const controller = new AbortController();
+      const pending = connection.sendRequest("tools/call", { name: "slow" }, { signal: controller.signal });
+      const request = await peer.nextMessage();
+      const reason = new Error("the user pressed stop");
+      controller.abort(reason);
+      // The peer never replies: the request must settle on its own.
+      const error = (await rejectionOf(pending)) as ProtocolError;
+      expect(error).to.be.instanceOf(ProtocolError);
+      expect(error.code).to.equal(ErrorCode.RequestTimeout);
+      expect(error.data).to.deep.equal({
+        reason: "aborted",
+        method: "tools/call",
+      } satisfies RequestTimeoutData);
+      expect(error.cause).to.equal(reason);
+      expect(await peer.nextMessage()).to.deep.equal({
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: request.id, reason: "the user pressed stop" },
+      });
+    });
+
+    it("drops a late reply to a cancelled request silently and keeps serving", async () => {
+      const { connection, peer } = rawPeer();
+      const errors: Error[] = [];
+      connection.onError((error) => errors.push(error));
+      const controller = new AbortController();
+      const pending = connection.sendRequest("slow", undefined, { signal: controller.signal });
+      const request = await peer.nextMessage();
+      controller.abort();
+      await rejectionOf(pending);
+      await peer.nextMessage(); // notifications/cancelled
+      peer.sendMessage({ jsonrpc: "2.0", id: request.id, result: { late: true } });
+      const next = connection.sendRequest("ping");
+      const ping = await peer.nextMessage();
+      expect(ping.method).to.equal("ping");
+      expect(ping.id).to.not.equal(request.id);
+      peer.sendMessage({ jsonrpc: "2.0", id: ping.id, result: { pong: true } });
+      expect(await next).to.deep.equal({ pong: true });
+      expect(errors).to.deep.equal([]);
+    });
+
+    it("times out with RequestTimeout (-32001, reason timeout) and cancels at the peer", async () => {
+      const { connection, peer } = rawPeer();
+      const pending = connection.sendRequest("tools/call", {}, { timeoutMs: 20 });
+      const request = await peer.nextMessage();
+      const error = (await rejectionOf(pending)) as ProtocolError;
+      expect(error.code).to.equal(ErrorCode.RequestTimeout);
+      expect(error.data).to.deep.equal({
+        reason: "timeout",
+        method: "tools/call",
+        timeoutMs: 20,
+      } satisfies RequestTimeoutData);
+      const cancelled = await peer.nextMessage();
+      expect(cancelled.method).to.equal("notifications/cancelled");
+      expect((cancelled.params as { requestId: unknown }).requestId).to.equal(request.id);
+      expect((cancelled.params as { reason: unknown }).reason).to.be.a("string");
+    });
+
+    it("applies defaultRequestTimeoutMs to requests that set no deadline", async () => {
+      const { connection, peer } = rawPeer({ defaultRequestTimeoutMs: 20 });
+      const pending = connection.sendRequest("tools/list");
+      await peer.nextMessage();
+      const error = (await rejectionOf(pending)) as ProtocolError;
+      expect(error.data).to.deep.include({ reason: "timeout", timeoutMs: 20 });
+    });
+
+    it("never sends notifications/cancelled for initialize, yet rejects it on timeout", async () => {
+      const { connection, peer } = rawPeer();
+      const pending = connection.sendRequest(
+        "initialize",
+        { protocolVersion: "2025-11-25" },
+        { timeoutMs: 20 },
+      );
+      expect((await peer.nextMessage()).method).to.equal("initialize");
+      const error = (await rejectionOf(pending)) as ProtocolError;
+      expect(error.code).to.equal(ErrorCode.RequestTimeout);
+      void connection.sendRequest("ping").catch(() => {});
+      // The next line is the ping: nothing was written for the initialize timeout.
+      expect((await peer.nextMessage()).method).to.equal("ping");
+    });
+
+    it("rejects without sending anything when the signal is already aborted", async () => {
+      const { connection, peer } = rawPeer();
+      const error = (await rejectionOf(
+        connection.sendRequest("tools/call", {}, { signal: AbortSignal.abort() }),
+      )) as ProtocolError;
+      expect(error.code).to.equal(ErrorCode.RequestTimeout);
+      expect(error.data).to.deep.include({ reason: "aborted" });
+      void connection.sendRequest("ping").catch(() => {});
+      expect((await peer.nextMessage()).method).to.equal("ping");
+    });
+
+    it("resolves normally and leaves the signal's listeners alone when the reply comes first", async () => {
+      const { connection, peer } = rawPeer();
+      const controller = new AbortController();
+      const pending = connection.sendRequest("ping", undefined, {
+        signal: controller.signal,
+        timeoutMs: 60_000,
+      });
+      const request = await peer.nextMessage();
+      peer.sendMessage({ jsonrpc: "2.0", id: request.id, result: {} });
+      expect(await pending).to.deep.equal({});
+      controller.abort();
+      void connection.sendRequest("next").catch(() => {});
+      // No cancellation for a request that already completed.
+      expect((await peer.nextMessage()).method).to.equal("next");
+    });
+  });
+
+  describe("of incoming requests", () => {
+    it("aborts the handler's signal and writes no response when the peer cancels", async () => {
+      const { connection, peer } = rawPeer();
+      const handlerDone = deferred<unknown>();
+      connection.onRequest("slow", async (_params, context) => {
+        const reason = await whenAborted(context.signal);
+        handlerDone.resolve(reason);
+        return { tooLate: true };
+      });
+      connection.onRequest("ping", () => ({}));
+      peer.sendMessage({ jsonrpc: "2.0", id: "req-1", method: "slow", params: {} });
+      peer.sendMessage({
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: "req-1", reason: "user gave up" },
+      });
+      const reason = (await handlerDone.promise) as ProtocolError;
+      expect(reason).to.be.instanceOf(ProtocolError);
+      expect(reason.code).to.equal(ErrorCode.RequestTimeout);
+      expect(reason.data).to.deep.equal({
+        reason: "cancelled",
+        method: "slow",
+        peerReason: "user gave up",
+      } satisfies PeerCancelledData);
+      peer.sendMessage({ jsonrpc: "2.0", id: 2, method: "ping" });
+      expect(await peer.nextLine()).to.equal('{"jsonrpc":"2.0","id":2,"result":{}}');
+    });
+
+    it("cancels a request that is still queued when the cancellation arrives in the same chunk", async () => {
+      const { connection, peer } = rawPeer();
+      const sawAborted = deferred<boolean>();
+      connection.onRequest("slow", (_params, context) => {
+        sawAborted.resolve(context.signal.aborted);
+        return { tooLate: true };
+      });
+      connection.onRequest("ping", () => ({}));
+      peer.send(
+        '{"jsonrpc":"2.0","id":7,"method":"slow"}\n' +
+          '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7}}\n',
+      );
+      expect(await sawAborted.promise).to.equal(true);
+      peer.sendMessage({ jsonrpc: "2.0", id: 8, method: "ping" });
+      expect(await peer.nextMessage()).to.deep.equal({ jsonrpc: "2.0", id: 8, result: {} });
+    });
+
+    it('matches requestId by type: cancelling 1 leaves the request with id "1" alone', async () => {
+      const { connection, peer } = rawPeer();
+      const numeric = deferred<AbortSignal>();
+      const textual = deferred<AbortSignal>();
+      connection.onRequest("hold", (params, context) => {
+        ((params as { kind: string }).kind === "n" ? numeric : textual).resolve(context.signal);
+        return whenAborted(context.signal).then(() => ({ ended: true }));
+      });
+      peer.sendMessage({ jsonrpc: "2.0", id: 1, method: "hold", params: { kind: "n" } });
+      peer.sendMessage({ jsonrpc: "2.0", id: "1", method: "hold", params: { kind: "s" } });
+      const [numericSignal, textualSignal] = [await numeric.promise, await textual.promise];
+      peer.sendMessage({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1 } });
+      await whenAborted(numericSignal);
+      expect(textualSignal.aborted).to.equal(false);
+      connection.dispose();
+    });
+
+    it("ignores malformed cancellations and cancellations of unknown ids", async () => {
+      const { connection, peer } = rawPeer();
+      const errors: Error[] = [];
+      connection.onError((error) => errors.push(error));
+      connection.onRequest("ping", () => ({}));
+      peer.sendMessage({ jsonrpc: "2.0", method: "notifications/cancelled" });
+      peer.sendMessage({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: null } });
+      peer.sendMessage({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 99 } });
+      peer.sendMessage({ jsonrpc: "2.0", id: 1, method: "ping" });
+      expect(await peer.nextMessage()).to.deep.equal({ jsonrpc: "2.0", id: 1, result: {} });
+      expect(errors).to.deep.equal([]);
+    });
+
+    it("cancels a request whose id is beyond 2^53 and releases its large-id entry", async () => {
+      const largeIds = new LargeIdTable();
+      const { connection, peer } = rawPeer({ largeIds });
+      const handlerDone = deferred();
+      connection.onRequest("slow", async (_params, context) => {
+        await whenAborted(context.signal);
+        handlerDone.resolve();
+        return {};
+      });
+      connection.onRequest("ping", () => ({}));
+      peer.send('{"jsonrpc":"2.0","id":9007199254740993,"method":"slow"}\n');
+      peer.send(
+        '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9007199254740993}}\n',
+      );
+      await handlerDone.promise;
+      peer.sendMessage({ jsonrpc: "2.0", id: 1, method: "ping" });
+      expect(await peer.nextMessage()).to.deep.equal({ jsonrpc: "2.0", id: 1, result: {} });
+      expect(largeIds.size).to.equal(0);
+    });
+  });
+
+  describe("between two connections", () => {
+    it("aborts the server handler's signal when the client aborts, and the client rejects at once", async () => {
+      const pair = createConnectionPair();
+      cleanups.push(() => pair.dispose());
+      pair.client.listen();
+      pair.server.listen();
+      const handlerSignal = deferred<AbortSignal>();
+      pair.server.onRequest("tools/call", (_params, context) => {
+        handlerSignal.resolve(context.signal);
+        return new Promise(() => {});
+      });
+      const controller = new AbortController();
+      const pending = pair.client.sendRequest("tools/call", { name: "x" }, { signal: controller.signal });
+      const signal = await handlerSignal.promise;
+      controller.abort("stop");
+      expect(((await rejectionOf(pending)) as ProtocolError).code).to.equal(ErrorCode.RequestTimeout);
+      const reason = (await whenAborted(signal)) as ProtocolError;
+      expect(reason.data).to.deep.equal({ reason: "cancelled", method: "tools/call", peerReason: "stop" });
+    });
+  });
+});
