@@ -1,4 +1,13 @@
+import { randomUUID } from "node:crypto";
+import { ErrorCode, McpMethod, ProtocolError } from "@mcpware/protocol";
+import type { ClientCapabilities, Implementation } from "@mcpware/protocol";
+import { Backend } from "./backend.js";
+import type { BackendHost } from "./backend.js";
+import { BackendError, BackendErrorCode } from "./backendError.js";
+import { DEFAULT_CLIENT_INFO } from "./defaults.js";
+import { normalizeSpec } from "./normalizeSpec.js";
 import type {
+  BackendDiagnosticEvent,
   BackendInfo,
   BackendNotificationEvent,
   BackendPoolOptions,
@@ -6,92 +15,323 @@ import type {
   BackendSpec,
   Disposable,
   PoolRequestOptions,
+  SpawnEvent,
   StateChangeEvent,
+  StderrLine,
 } from "./types.js";
 
+type Listener<E> = (event: E) => void;
+
 /**
- * Owns the processes of many MCP servers, keyed by name (skeleton: implementation pending).
+ * Owns the processes of many MCP servers, keyed by name (unique case-insensitively, matched exactly).
+ *
+ * - A backend starts on its first request (concurrent first requests share one start): spawn, `initialize`
+ *   with the latest protocol version and `clientCapabilities`, `notifications/initialized`.
+ * - Every request has a deadline (`timeoutMs` of the call or the spec) and may carry an `AbortSignal`; on
+ *   either the backend gets `notifications/cancelled` and the call rejects at once (ERR_BACKEND_TIMEOUT /
+ *   ERR_BACKEND_ABORTED); a late reply is dropped.
+ * - A crash rejects every pending request of that backend at once (ERR_BACKEND_EXITED with exit code, signal,
+ *   stderr tail); the next request restarts it after a backoff; repeated crashes open a circuit
+ *   (ERR_BACKEND_CIRCUIT_OPEN).
+ * - `close()` lets in-flight requests finish, then stops every backend; `destroy(err)` fails them and stops
+ *   now. Afterwards every operation rejects (or throws) ERR_POOL_CLOSED; queries (`has`, `names`, `info`,
+ *   `infos`) keep answering.
+ *
+ * Errors are {@link BackendError}s. The pool never logs: stderr lines, notifications, backend requests and
+ * diagnostics reach the caller through listeners.
  */
 export class BackendPool implements AsyncDisposable {
+  readonly #backends = new Map<string, Backend>();
+  readonly #stateListeners = new Set<Listener<StateChangeEvent>>();
+  readonly #notificationListeners = new Set<Listener<BackendNotificationEvent>>();
+  readonly #stderrListeners = new Set<Listener<StderrLine>>();
+  readonly #diagnosticListeners = new Set<Listener<BackendDiagnosticEvent>>();
+  readonly #spawnListeners = new Set<Listener<SpawnEvent>>();
+  readonly #host: BackendHost;
+  #requestHandler: BackendRequestHandler | undefined;
+  #closing = false;
+  #closePromise: Promise<void> | undefined;
+  #destroyPromise: Promise<void> | undefined;
+
   constructor(options: BackendPoolOptions = {}) {
-    void options;
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`BackendPool options must be an object, got ${String(options)}`);
+    }
+    const clientInfo: Implementation = options.clientInfo ?? { ...DEFAULT_CLIENT_INFO };
+    if (typeof clientInfo.name !== "string" || typeof clientInfo.version !== "string") {
+      throw new TypeError(`BackendPool option "clientInfo" must have string name and version`);
+    }
+    const clientCapabilities: ClientCapabilities = options.clientCapabilities ?? {};
+    if (
+      typeof clientCapabilities !== "object" ||
+      clientCapabilities === null ||
+      Array.isArray(clientCapabilities)
+    ) {
+      throw new TypeError(
+        `BackendPool option "clientCapabilities" must be an object, got ${String(clientCapabilities)}`,
+      );
+    }
+    const instanceId = options.instanceId ?? randomUUID().slice(0, 8);
+    if (typeof instanceId !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(instanceId)) {
+      throw new TypeError(
+        `BackendPool option "instanceId" must match [A-Za-z0-9_.-]{1,64}, got ${String(instanceId)}`,
+      );
+    }
+    if (options.onStderr !== undefined) this.#stderrListeners.add(options.onStderr);
+    if (options.onDiagnostic !== undefined) this.#diagnosticListeners.add(options.onDiagnostic);
+    this.#host = {
+      instanceId,
+      clientInfo,
+      clientCapabilities,
+      emitState: (event) => this.#emit(this.#stateListeners, event, event.backend),
+      emitNotification: (event) => this.#emit(this.#notificationListeners, event, event.backend),
+      emitStderr: (line) => this.#emit(this.#stderrListeners, line, line.backend),
+      emitSpawn: (event) => this.#emit(this.#spawnListeners, event, event.backend),
+      emitDiagnostic: (event) => this.#emit(this.#diagnosticListeners, event, undefined),
+      handleRequest: (event) => this.#handleBackendRequest(event),
+    };
   }
 
-  /** Add a backend (not started until its first request). */
-  add(spec: BackendSpec): void {
-    void spec;
-    throw new Error("not implemented");
+  /** The label value of this pool's Docker containers. */
+  get instanceId(): string {
+    return this.#host.instanceId;
   }
+
+  /** True once `close()` or `destroy()` was called. */
+  get isClosed(): boolean {
+    return this.#closing;
+  }
+
+  /**
+   * Add a backend (not started until its first request). Throws a TypeError for a bad spec (naming the field),
+   * ERR_BACKEND_EXISTS for a name already used (case-insensitively), ERR_POOL_CLOSED after close.
+   */
+  add(spec: BackendSpec): void {
+    this.#assertOpen();
+    const resolved = normalizeSpec(spec);
+    const key = resolved.name.toLowerCase();
+    const existing = this.#backends.get(key);
+    if (existing !== undefined) {
+      throw new BackendError(
+        BackendErrorCode.Exists,
+        `backend "${resolved.name}" clashes with existing backend "${existing.name}" (names are case-insensitive)`,
+        { backend: resolved.name },
+      );
+    }
+    this.#backends.set(key, new Backend(resolved, this.#host));
+  }
+
   /** Stop and forget a backend; its pending requests reject with ERR_BACKEND_REMOVED. */
   async remove(name: string): Promise<void> {
-    void name;
-    throw new Error("not implemented");
+    this.#assertOpen();
+    const backend = this.#get(name);
+    this.#backends.delete(name.toLowerCase());
+    await backend.shutdown(
+      new BackendError(BackendErrorCode.Removed, `backend "${backend.name}" was removed`, {
+        backend: backend.name,
+      }),
+      "removed",
+    );
   }
-  /** Swap a backend's spec: the old process is stopped, the new one starts on demand. */
+
+  /**
+   * Swap a backend's spec (found by `spec.name`): the old process is stopped (its pending requests reject
+   * with ERR_BACKEND_REMOVED), the new one starts on demand. Requests made after `replace` returns a promise
+   * go to the new spec.
+   */
   async replace(spec: BackendSpec): Promise<void> {
-    void spec;
-    throw new Error("not implemented");
+    this.#assertOpen();
+    const resolved = normalizeSpec(spec);
+    const old = this.#get(resolved.name);
+    this.#backends.set(resolved.name.toLowerCase(), new Backend(resolved, this.#host));
+    await old.shutdown(
+      new BackendError(BackendErrorCode.Removed, `backend "${old.name}" was replaced`, { backend: old.name }),
+      "removed",
+    );
   }
+
   has(name: string): boolean {
-    void name;
-    throw new Error("not implemented");
+    return this.#backends.get(String(name).toLowerCase())?.name === name;
   }
+
+  /** Backend names in insertion order. */
   names(): string[] {
-    throw new Error("not implemented");
+    return [...this.#backends.values()].map((backend) => backend.name);
   }
+
+  /** A snapshot of one backend; throws ERR_BACKEND_UNKNOWN. */
   info(name: string): BackendInfo {
-    void name;
-    throw new Error("not implemented");
+    return this.#get(name).info();
   }
+
   infos(): BackendInfo[] {
-    throw new Error("not implemented");
+    return [...this.#backends.values()].map((backend) => backend.info());
   }
-  /** Start the backend if needed and resolve when it is ready. */
+
+  /**
+   * Start the backend if needed and resolve when it is ready. Rejects with the start's error
+   * (ERR_BACKEND_SPAWN, ERR_BACKEND_START_TIMEOUT, ERR_BACKEND_INITIALIZE, ERR_BACKEND_EXITED,
+   * ERR_BACKEND_CIRCUIT_OPEN) or ERR_BACKEND_ABORTED when `signal` aborts first.
+   */
   async start(name: string, options: { signal?: AbortSignal } = {}): Promise<BackendInfo> {
-    void name;
-    void options;
-    throw new Error("not implemented");
+    this.#assertOpen();
+    const backend = this.#get(name);
+    await backend.start(options.signal);
+    return backend.info();
   }
+
+  /**
+   * Send a request to a backend, starting it if needed. Resolves with the backend's `result`. Rejects with
+   * ERR_BACKEND_UNKNOWN, ERR_POOL_CLOSED, a start error, ERR_BACKEND_TIMEOUT, ERR_BACKEND_ABORTED,
+   * ERR_BACKEND_EXITED, ERR_BACKEND_MESSAGE_TOO_LARGE, ERR_BACKEND_REMOVED, or ERR_BACKEND_REMOTE (the
+   * backend's JSON-RPC error as `cause`, a ProtocolError). Params are sent unchanged except for a minted
+   * `_meta.progressToken` when `onProgress` is given without one.
+   */
   async request<R = unknown>(
     name: string,
     method: string,
     params?: unknown,
     options: PoolRequestOptions = {},
   ): Promise<R> {
-    void name;
-    void method;
-    void params;
-    void options;
-    throw new Error("not implemented");
+    this.#assertOpen();
+    if (typeof method !== "string" || method === "") {
+      throw new TypeError(`request method must be a non-empty string, got ${String(method)}`);
+    }
+    if (options.timeoutMs !== undefined && (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0)) {
+      throw new TypeError(
+        `request option "timeoutMs" must be a positive number, got ${String(options.timeoutMs)}`,
+      );
+    }
+    return (await this.#get(name).request(method, params, options)) as R;
   }
+
+  /**
+   * Send a notification to a backend if it is running (after its start if it is starting). A backend that is
+   * not running is not started for a notification: nothing is sent.
+   */
   async notify(name: string, method: string, params?: unknown): Promise<void> {
-    void name;
-    void method;
-    void params;
-    throw new Error("not implemented");
+    this.#assertOpen();
+    await this.#get(name).notify(method, params);
   }
+
+  /** State changes of every backend (`error` set for crashed / circuit-open). */
   onStateChange(listener: (event: StateChangeEvent) => void): Disposable {
-    void listener;
-    throw new Error("not implemented");
+    return this.#listen(this.#stateListeners, listener);
   }
+
+  /** Every notification from a backend except progress routed to a request's `onProgress`. */
   onNotification(listener: (event: BackendNotificationEvent) => void): Disposable {
-    void listener;
-    throw new Error("not implemented");
+    return this.#listen(this.#notificationListeners, listener);
   }
+
+  /** Every stderr line of every backend (also kept in each backend's bounded tail). */
+  onStderr(listener: (line: StderrLine) => void): Disposable {
+    return this.#listen(this.#stderrListeners, listener);
+  }
+
+  /** Every process spawned (pid known, handshake not yet done). */
+  onSpawn(listener: (event: SpawnEvent) => void): Disposable {
+    return this.#listen(this.#spawnListeners, listener);
+  }
+
+  /** Diagnostics: stdout noise, over-cap messages, stream and listener errors, cleanup failures. */
+  onDiagnostic(listener: (event: BackendDiagnosticEvent) => void): Disposable {
+    return this.#listen(this.#diagnosticListeners, listener);
+  }
+
+  /**
+   * Answers backend-to-client requests (sampling, elicitation, roots/list). Without a handler they get
+   * -32601. `ping` is always answered by the pool itself.
+   */
   setRequestHandler(handler: BackendRequestHandler | undefined): void {
-    void handler;
-    throw new Error("not implemented");
+    if (handler !== undefined && typeof handler !== "function") {
+      throw new TypeError(`request handler must be a function, got ${typeof handler}`);
+    }
+    this.#requestHandler = handler;
   }
+
   /** Finish in-flight requests, then stop every backend. Idempotent. */
-  async close(): Promise<void> {
-    throw new Error("not implemented");
+  close(): Promise<void> {
+    if (this.#destroyPromise !== undefined) return this.#destroyPromise;
+    if (this.#closePromise === undefined) {
+      this.#closing = true;
+      this.#closePromise = (async () => {
+        const backends = [...this.#backends.values()];
+        await Promise.all(backends.map((backend) => backend.whenDrained()));
+        const reason = new BackendError(BackendErrorCode.PoolClosed, "the backend pool was closed");
+        await Promise.all(backends.map((backend) => backend.shutdown(reason, "idle")));
+      })();
+    }
+    return this.#closePromise;
   }
+
   /** Fail in-flight requests with `error` (or ERR_POOL_CLOSED) and stop every backend now. Idempotent. */
-  async destroy(error?: Error): Promise<void> {
-    void error;
-    throw new Error("not implemented");
+  destroy(error?: Error): Promise<void> {
+    if (this.#destroyPromise === undefined) {
+      this.#closing = true;
+      const reason = error ?? new BackendError(BackendErrorCode.PoolClosed, "the backend pool was destroyed");
+      const backends = [...this.#backends.values()];
+      this.#destroyPromise = Promise.all([
+        ...backends.map((backend) => backend.shutdown(reason, "idle")),
+        this.#closePromise,
+      ]).then(() => {});
+    }
+    return this.#destroyPromise;
   }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closing) throw new BackendError(BackendErrorCode.PoolClosed, "the backend pool is closed");
+  }
+
+  #get(name: string): Backend {
+    const backend = typeof name === "string" ? this.#backends.get(name.toLowerCase()) : undefined;
+    if (backend === undefined || backend.name !== name) {
+      throw new BackendError(BackendErrorCode.Unknown, `no backend named ${JSON.stringify(name)}`, {
+        backend: String(name),
+      });
+    }
+    return backend;
+  }
+
+  async #handleBackendRequest(event: Parameters<BackendRequestHandler>[0]): Promise<unknown> {
+    if (event.method === McpMethod.Ping) return {};
+    const handler = this.#requestHandler;
+    if (handler === undefined) {
+      throw new ProtocolError(ErrorCode.MethodNotFound, `Method not found: ${event.method}`);
+    }
+    return await handler(event);
+  }
+
+  #listen<E>(listeners: Set<Listener<E>>, listener: Listener<E>): Disposable {
+    if (typeof listener !== "function")
+      throw new TypeError(`listener must be a function, got ${typeof listener}`);
+    // Wrapped so the same function can be added twice and each Disposable removes its own registration.
+    const entry: Listener<E> = (event) => listener(event);
+    listeners.add(entry);
+    return { dispose: () => void listeners.delete(entry) };
+  }
+
+  #emit<E>(listeners: Set<Listener<E>>, event: E, backend: string | undefined): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        if (listeners === this.#diagnosticListeners) continue;
+        this.#emit(
+          this.#diagnosticListeners,
+          {
+            backend: backend ?? "",
+            kind: "listener-error",
+            message: `a listener threw: ${String(error)}`,
+            error: error as Error,
+          },
+          undefined,
+        );
+      }
+    }
   }
 }

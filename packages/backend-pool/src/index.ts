@@ -1,7 +1,31 @@
 export { BackendPool } from "./backendPool.js";
 export { BackendError, BackendErrorCode, isBackendError } from "./backendError.js";
 export type { BackendErrorFields } from "./backendError.js";
+export { CHILD_ENV_DEFAULTS, ENV_ALLOWLIST, buildChildEnv } from "./childEnv.js";
+export {
+  BACKOFF_JITTER_RATIO,
+  BACKOFF_RESET_AFTER_UP_MS,
+  DEFAULT_CIRCUIT_COOLDOWN_MS,
+  DEFAULT_CLIENT_INFO,
+  DEFAULT_CRASH_WINDOW_MS,
+  DEFAULT_DOCKER_START_TIMEOUT_MS,
+  DEFAULT_INITIAL_BACKOFF_MS,
+  DEFAULT_MAX_BACKOFF_MS,
+  DEFAULT_MAX_CONSECUTIVE_TIMEOUTS,
+  DEFAULT_MAX_CRASHES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_START_TIMEOUT_MS,
+  STDERR_RING_BYTES,
+  STOP_SIGTERM_GRACE_MS,
+  STOP_STDIN_GRACE_MS,
+} from "./defaults.js";
+export { isDockerRun } from "./normalizeSpec.js";
+export { RestartGovernor } from "./restartGovernor.js";
+export type { StartDecision } from "./restartGovernor.js";
+export { stopChild } from "./stopChild.js";
+export type { ExitInfo, StopChildOptions } from "./stopChild.js";
 export type {
+  BackendDiagnosticEvent,
   BackendInfo,
   BackendNotificationEvent,
   BackendPoolOptions,
@@ -12,17 +36,7 @@ export type {
   Disposable,
   PoolRequestOptions,
   RestartPolicy,
+  SpawnEvent,
   StateChangeEvent,
   StderrLine,
 } from "./types.js";
-export {
-  DOCKER_REMOVE_TIMEOUT_MS,
-  isDockerRunCommand,
-  prepareDockerRun,
-  removeDockerContainer,
-} from "./dockerRun.js";
-export type { DockerRunContext, PreparedDockerRun } from "./dockerRun.js";
-export { sweepOrphanContainers } from "./dockerSweep.js";
-export type { DockerSweepOptions, DockerSweepResult } from "./dockerSweep.js";
-export { DOCKER_LABELS, currentDockerOwner } from "./dockerOwner.js";
-export type { DockerOwner } from "./dockerOwner.js";

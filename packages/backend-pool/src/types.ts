@@ -66,6 +66,12 @@ export interface BackendInfo {
   restarts: number;
   lastError: BackendError | undefined;
   stderrTail: readonly string[];
+  /** Requests in flight (including those waiting for the start). */
+  inFlight: number;
+  /** Lines on the backend's stdout that were not JSON-RPC messages (skipped), over all its processes. */
+  noiseLines: number;
+  /** While the circuit is open: when the next (probe) start is allowed (ms since the epoch). */
+  circuitOpenUntil: number | undefined;
 }
 
 export interface PoolRequestOptions {
@@ -84,6 +90,14 @@ export interface StateChangeEvent {
   state: BackendState;
   previous: BackendState;
   error?: BackendError;
+}
+
+/** A backend process was spawned (before its handshake). */
+export interface SpawnEvent {
+  backend: string;
+  pid: number;
+  /** For a managed `docker run`: the container's name. */
+  containerName: string | undefined;
 }
 
 export interface BackendNotificationEvent {
@@ -108,6 +122,22 @@ export interface StderrLine {
   line: string;
 }
 
+/** Something worth a log line that is not an error of a request: the pool itself never logs. */
+export interface BackendDiagnosticEvent {
+  backend: string;
+  /**
+   * `stdout-noise`: a non-JSON-RPC line on stdout was skipped (`count` = lines so far);
+   * `message-too-large`: a line over `maxMessageBytes` (the backend is stopped);
+   * `stream-error`: any other error reading or writing the backend's pipes;
+   * `listener-error`: a listener or the request handler threw;
+   * `cleanup-error`: stopping the process or removing its container failed.
+   */
+  kind: "stdout-noise" | "message-too-large" | "stream-error" | "listener-error" | "cleanup-error";
+  message: string;
+  count?: number;
+  error?: Error;
+}
+
 export interface BackendPoolOptions {
   /** Sent in each backend's initialize. Default `{ name: "mcpware", version }`. */
   clientInfo?: Implementation;
@@ -117,6 +147,8 @@ export interface BackendPoolOptions {
   onStderr?: (line: StderrLine) => void;
   /** Identifies this pool's Docker containers (label value). Default: random. */
   instanceId?: string;
+  /** Receives diagnostics (stdout noise, listener errors, …). Same as `pool.onDiagnostic(listener)`. */
+  onDiagnostic?: (event: BackendDiagnosticEvent) => void;
 }
 
 export type { Disposable };

@@ -1,0 +1,487 @@
+import type { ClientCapabilities, Implementation, InitializeResult } from "@mcpware/protocol";
+import { BackendError, BackendErrorCode } from "./backendError.js";
+import { BackendProcess } from "./backendProcess.js";
+import type { BackendProcessHost } from "./backendProcess.js";
+import { buildChildEnv } from "./childEnv.js";
+import type { ResolvedBackendSpec } from "./normalizeSpec.js";
+import { RestartGovernor } from "./restartGovernor.js";
+import type { StartDecision } from "./restartGovernor.js";
+import { StderrRing } from "./stderrRing.js";
+import type {
+  BackendDiagnosticEvent,
+  BackendInfo,
+  BackendNotificationEvent,
+  BackendRequestEvent,
+  BackendState,
+  PoolRequestOptions,
+  SpawnEvent,
+  StateChangeEvent,
+  StderrLine,
+} from "./types.js";
+
+/** What a backend needs from its pool. */
+export interface BackendHost {
+  instanceId: string;
+  clientInfo: Implementation;
+  clientCapabilities: ClientCapabilities;
+  emitState(event: StateChangeEvent): void;
+  emitNotification(event: BackendNotificationEvent): void;
+  emitStderr(line: StderrLine): void;
+  emitSpawn(event: SpawnEvent): void;
+  emitDiagnostic(event: BackendDiagnosticEvent): void;
+  handleRequest(event: BackendRequestEvent): Promise<unknown>;
+}
+
+/** Resolves when `promise` settles, or rejects with `abortError()` when `signal` aborts first. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, abortError: () => Error): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError());
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * One named backend across its processes: lazy start shared by concurrent callers, handshake, deadlines,
+ * crash handling with backoff and circuit breaker, recycling after repeated timeouts, idle stop.
+ *
+ * States: `idle → starting → ready → (stopping → idle) | crashed | circuit-open`; `crashed`/`circuit-open` →
+ * `starting` on the next request once backoff or cooldown allow; any → `removed` on remove.
+ */
+export class Backend {
+  readonly spec: ResolvedBackendSpec;
+  readonly #host: BackendHost;
+  readonly #env: Record<string, string>;
+  readonly #governor: RestartGovernor;
+  readonly #stderr = new StderrRing();
+  /** Aborted (with the reason) on remove, replace and pool destroy: fails everything in flight. */
+  readonly #lifetime = new AbortController();
+  #state: BackendState = "idle";
+  #process: BackendProcess | undefined;
+  #startingProcess: BackendProcess | undefined;
+  #startPromise: Promise<BackendProcess> | undefined;
+  #stopPromise: Promise<void> | undefined;
+  #initialize: InitializeResult | undefined;
+  #attempts = 0;
+  #lastError: BackendError | undefined;
+  #consecutiveTimeouts = 0;
+  #noiseLines = 0;
+  #inFlight = 0;
+  #drainWaiters: (() => void)[] = [];
+  #idleTimer: NodeJS.Timeout | undefined;
+  #shutdownPromise: Promise<void> | undefined;
+
+  constructor(spec: ResolvedBackendSpec, host: BackendHost) {
+    this.spec = spec;
+    this.#host = host;
+    this.#env = buildChildEnv(spec.env, { inheritEnv: spec.inheritEnv });
+    this.#governor = new RestartGovernor(spec.restart);
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get state(): BackendState {
+    return this.#state;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  info(): BackendInfo {
+    const init = this.#initialize;
+    return {
+      name: this.spec.name,
+      description: this.spec.description,
+      state: this.#state,
+      pid: (this.#process ?? this.#startingProcess)?.pid,
+      protocolVersion: init?.protocolVersion,
+      serverInfo: init?.serverInfo,
+      capabilities: init?.capabilities,
+      instructions: init?.instructions,
+      restarts: Math.max(0, this.#attempts - 1),
+      lastError: this.#lastError,
+      stderrTail: this.#stderr.tail(),
+      inFlight: this.#inFlight,
+      noiseLines: this.#noiseLines,
+      circuitOpenUntil: this.#governor.circuitOpenUntil,
+    };
+  }
+
+  /** Start if needed; resolves when ready. Counts as in flight (close() waits for it). */
+  async start(signal: AbortSignal | undefined): Promise<void> {
+    const combined =
+      signal === undefined ? this.#lifetime.signal : AbortSignal.any([signal, this.#lifetime.signal]);
+    const startedAt = performance.now();
+    const abortError = (): Error => this.#abortError("initialize", startedAt, signal, undefined, undefined);
+    this.#enter();
+    try {
+      await this.#ensureProcess(combined, abortError);
+    } finally {
+      this.#leave();
+    }
+  }
+
+  async request(method: string, params: unknown, options: PoolRequestOptions): Promise<unknown> {
+    const startedAt = performance.now();
+    const timeoutMs = options.timeoutMs ?? this.spec.timeoutMs;
+    const deadline = new AbortController();
+    // Not unref'd: a caller awaiting only this request must not see the process exit under it.
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    const signals = [deadline.signal, this.#lifetime.signal];
+    if (options.signal !== undefined) signals.push(options.signal);
+    const signal = AbortSignal.any(signals);
+    let phase = "while starting";
+    const abortError = (): Error =>
+      this.#abortError(method, startedAt, options.signal, deadline.signal, `after ${timeoutMs} ms ${phase}`);
+    this.#enter();
+    let process: BackendProcess | undefined;
+    try {
+      process = await this.#ensureProcess(signal, abortError);
+      phase = "waiting for the reply";
+      const result = await process.request(method, params, {
+        signal,
+        abortError,
+        onProgress: options.onProgress,
+      });
+      this.#consecutiveTimeouts = 0;
+      return result;
+    } catch (error) {
+      if (
+        process !== undefined &&
+        deadline.signal.aborted &&
+        (error as BackendError).code === BackendErrorCode.Timeout
+      ) {
+        this.#onRequestTimeout(process);
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      this.#leave();
+    }
+  }
+
+  /** Send a notification if a process is running (after its start, if starting); otherwise nothing to tell. */
+  async notify(method: string, params: unknown): Promise<void> {
+    if (this.#startPromise !== undefined) await this.#startPromise.catch(() => {});
+    if (this.#state === "ready" && this.#process !== undefined) await this.#process.notify(method, params);
+  }
+
+  /** Resolves once nothing is in flight. */
+  whenDrained(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  /**
+   * Fail everything in flight with `reason`, stop the process (stop ladder, container removal) and refuse work
+   * from now on. Idempotent. Ends in `finalState`.
+   */
+  shutdown(reason: BackendError | Error, finalState: "idle" | "removed"): Promise<void> {
+    if (this.#shutdownPromise === undefined) {
+      this.#lifetime.abort(reason);
+      this.#clearIdleTimer();
+      this.#shutdownPromise = (async () => {
+        if (this.#startPromise !== undefined) await this.#startPromise.catch(() => {});
+        const process = this.#process;
+        this.#process = undefined;
+        if (process !== undefined) {
+          this.#setState("stopping");
+          await process.stop(this.#asBackendError(reason));
+        }
+        if (this.#stopPromise !== undefined) await this.#stopPromise;
+        this.#setState(finalState);
+      })();
+    }
+    return this.#shutdownPromise;
+  }
+
+  #asBackendError(reason: Error): BackendError {
+    if (reason instanceof BackendError) return reason;
+    return new BackendError(BackendErrorCode.PoolClosed, reason.message, {
+      backend: this.name,
+      cause: reason,
+    });
+  }
+
+  #enter(): void {
+    this.#inFlight++;
+    this.#clearIdleTimer();
+  }
+
+  #leave(): void {
+    this.#inFlight--;
+    if (this.#inFlight > 0) return;
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const resolve of waiters) resolve();
+    this.#armIdleTimer();
+  }
+
+  #abortError(
+    method: string,
+    startedAt: number,
+    callerSignal: AbortSignal | undefined,
+    deadlineSignal: AbortSignal | undefined,
+    timeoutText: string | undefined,
+  ): Error {
+    const fields = { backend: this.name, method, elapsedMs: Math.round(performance.now() - startedAt) };
+    if (this.#lifetime.signal.aborted) {
+      const reason = this.#lifetime.signal.reason as Error;
+      if (reason instanceof BackendError) {
+        return new BackendError(reason.code, reason.message, { ...fields, cause: reason.cause ?? reason });
+      }
+      return reason;
+    }
+    if (callerSignal?.aborted === true) {
+      return new BackendError(
+        BackendErrorCode.Aborted,
+        `request ${method} to backend "${this.name}" was aborted`,
+        {
+          ...fields,
+          cause: callerSignal.reason,
+        },
+      );
+    }
+    if (deadlineSignal?.aborted === true) {
+      return new BackendError(
+        BackendErrorCode.Timeout,
+        `request ${method} to backend "${this.name}" timed out ${timeoutText ?? ""}`.trimEnd(),
+        { ...fields, stderrTail: this.#stderr.tail() },
+      );
+    }
+    return new BackendError(
+      BackendErrorCode.Aborted,
+      `request ${method} to backend "${this.name}" was aborted`,
+      fields,
+    );
+  }
+
+  async #ensureProcess(signal: AbortSignal, abortError: () => Error): Promise<BackendProcess> {
+    for (;;) {
+      if (signal.aborted) throw abortError();
+      if (this.#state === "ready" && this.#process?.isAlive === true) return this.#process;
+      if (this.#startPromise === undefined) {
+        if (this.#stopPromise !== undefined) {
+          await raceAbort(this.#stopPromise, signal, abortError);
+          continue;
+        }
+        const decision = this.#governor.decide(Date.now());
+        if (decision.kind === "circuit-open") throw this.#circuitError(decision.retryAtMs);
+        const start = this.#start(decision);
+        this.#startPromise = start;
+        const clear = (): void => {
+          if (this.#startPromise === start) this.#startPromise = undefined;
+        };
+        start.then(clear, clear);
+      }
+      return await raceAbort(this.#startPromise, signal, abortError);
+    }
+  }
+
+  #circuitError(retryAtMs: number): BackendError {
+    const seconds = Math.max(0, Math.ceil((retryAtMs - Date.now()) / 1000));
+    return new BackendError(
+      BackendErrorCode.CircuitOpen,
+      `backend "${this.name}" failed too often; not retried for ${seconds} s` +
+        (this.#lastError === undefined ? "" : ` (last error: ${this.#lastError.message})`),
+      {
+        backend: this.name,
+        stderrTail: this.#lastError?.stderrTail ?? this.#stderr.tail(),
+        cause: this.#lastError,
+      },
+    );
+  }
+
+  async #start(decision: Exclude<StartDecision, { kind: "circuit-open" }>): Promise<BackendProcess> {
+    const lifetime = this.#lifetime.signal;
+    if (decision.kind === "wait") {
+      await sleep(decision.delayMs, lifetime);
+      const next = this.#governor.decide(Date.now());
+      if (next.kind === "circuit-open") throw this.#circuitError(next.retryAtMs);
+      decision = next.kind === "wait" ? { kind: "start", probe: false } : next;
+    }
+    if (lifetime.aborted) throw lifetime.reason;
+    this.#governor.recordStart(decision.kind === "start" && decision.probe);
+    this.#attempts++;
+    this.#setState("starting");
+    const startTimeout = new AbortController();
+    const timer = setTimeout(() => startTimeout.abort(), this.spec.startTimeoutMs);
+    const signal = AbortSignal.any([startTimeout.signal, lifetime]);
+    let process: BackendProcess | undefined;
+    try {
+      process = await BackendProcess.spawn(this.#processHost());
+      this.#startingProcess = process;
+      if (process.pid !== undefined) {
+        this.#host.emitSpawn({ backend: this.name, pid: process.pid, containerName: process.containerName });
+      }
+      if (signal.aborted) throw lifetime.aborted ? lifetime.reason : new Error("start timeout");
+      const init = await process.initialize(signal);
+      this.#initialize = init;
+      this.#process = process;
+      this.#startingProcess = undefined;
+      this.#consecutiveTimeouts = 0;
+      this.#governor.recordReady(Date.now());
+      this.#setState("ready");
+      return process;
+    } catch (thrown) {
+      this.#startingProcess = undefined;
+      let error: BackendError;
+      if (lifetime.aborted) {
+        error = this.#asBackendError(lifetime.reason as Error);
+      } else if (startTimeout.signal.aborted) {
+        error = new BackendError(
+          BackendErrorCode.StartTimeout,
+          `backend "${this.name}" did not finish starting within ${this.spec.startTimeoutMs} ms`,
+          {
+            backend: this.name,
+            method: "initialize",
+            elapsedMs: this.spec.startTimeoutMs,
+            stderrTail: this.#stderr.tail(),
+          },
+        );
+      } else {
+        error =
+          thrown instanceof BackendError
+            ? thrown
+            : new BackendError(
+                BackendErrorCode.Initialize,
+                `backend "${this.name}" failed to start: ${String(thrown)}`,
+                {
+                  backend: this.name,
+                  cause: thrown,
+                },
+              );
+      }
+      if (process !== undefined) this.#trackStop(process.stop(error));
+      if (!lifetime.aborted) this.#recordFailure(error);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #recordFailure(error: BackendError): void {
+    this.#lastError = error;
+    const open = this.#governor.recordCrash(Date.now());
+    this.#setState(open ? "circuit-open" : "crashed", error);
+  }
+
+  #trackStop(stop: Promise<void>): void {
+    const tracked = stop.finally(() => {
+      if (this.#stopPromise === tracked) this.#stopPromise = undefined;
+    });
+    this.#stopPromise = tracked;
+  }
+
+  /** A ready process died on its own (crash, broken pipe, over-cap message). */
+  #onDeath(process: BackendProcess, error: BackendError, expected: boolean): void {
+    if (expected || process !== this.#process) return;
+    this.#process = undefined;
+    // Kills what is left of its process group (grandchildren) and removes its container.
+    this.#trackStop(process.stop());
+    if (this.#lifetime.signal.aborted) return;
+    this.#recordFailure(error);
+  }
+
+  #onRequestTimeout(process: BackendProcess): void {
+    if (++this.#consecutiveTimeouts < this.spec.restart.maxConsecutiveTimeouts) return;
+    this.#consecutiveTimeouts = 0;
+    this.#retire(
+      process,
+      new BackendError(
+        BackendErrorCode.Exited,
+        `backend "${this.name}" was recycled after ${this.spec.restart.maxConsecutiveTimeouts} consecutive timeouts`,
+        { backend: this.name, stderrTail: this.#stderr.tail() },
+      ),
+    );
+  }
+
+  /** Stop a healthy-looking process on purpose (recycle, idle): no backoff for the next start. */
+  #retire(process: BackendProcess, reason: BackendError | undefined): void {
+    if (process !== this.#process || this.#lifetime.signal.aborted) return;
+    this.#process = undefined;
+    this.#setState("stopping");
+    this.#trackStop(
+      process.stop(reason).then(() => {
+        this.#governor.recordStop();
+        if (this.#state === "stopping") this.#setState("idle");
+      }),
+    );
+  }
+
+  #armIdleTimer(): void {
+    const idleMs = this.spec.idleTimeoutMs;
+    if (idleMs === undefined || idleMs === 0 || this.#state !== "ready" || this.#lifetime.signal.aborted)
+      return;
+    this.#clearIdleTimer();
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#inFlight === 0 && this.#process !== undefined) this.#retire(this.#process, undefined);
+    }, idleMs);
+    this.#idleTimer.unref();
+  }
+
+  #clearIdleTimer(): void {
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+  }
+
+  #setState(state: BackendState, error?: BackendError): void {
+    const previous = this.#state;
+    if (previous === state) return;
+    this.#state = state;
+    const event: StateChangeEvent = { backend: this.name, state, previous };
+    if (error !== undefined) event.error = error;
+    this.#host.emitState(event);
+  }
+
+  #processHost(): BackendProcessHost {
+    const host = this.#host;
+    const name = this.name;
+    return {
+      spec: this.spec,
+      env: this.#env,
+      instanceId: host.instanceId,
+      clientInfo: host.clientInfo,
+      clientCapabilities: host.clientCapabilities,
+      stderr: this.#stderr,
+      onStderrLine: (line) => host.emitStderr({ backend: name, line }),
+      onNotification: (method, params) => host.emitNotification({ backend: name, method, params }),
+      onRequest: (method, params, signal) => host.handleRequest({ backend: name, method, params, signal }),
+      onDiagnostic: (event) => {
+        if (event.kind === "stdout-noise") event = { ...event, count: ++this.#noiseLines };
+        host.emitDiagnostic({ backend: name, ...event });
+      },
+      onDeath: (process, error, expected) => this.#onDeath(process, error, expected),
+    };
+  }
+}

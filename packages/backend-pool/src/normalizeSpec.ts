@@ -1,0 +1,178 @@
+import path from "node:path";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "@mcpware/protocol";
+import {
+  DEFAULT_DOCKER_START_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_START_TIMEOUT_MS,
+} from "./defaults.js";
+import { resolveRestartPolicy } from "./restartGovernor.js";
+import type { ResolvedRestartPolicy } from "./restartGovernor.js";
+import type { BackendSpec } from "./types.js";
+
+/** Largest delay `setTimeout` honours (ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_NAME_LENGTH = 128;
+
+/** A validated spec with every default filled in. */
+export interface ResolvedBackendSpec {
+  name: string;
+  command: string;
+  args: readonly string[];
+  env: ReadonlyMap<string, string>;
+  cwd: string | undefined;
+  description: string | undefined;
+  timeoutMs: number;
+  startTimeoutMs: number;
+  idleTimeoutMs: number | undefined;
+  restart: ResolvedRestartPolicy;
+  inheritEnv: boolean;
+  maxMessageBytes: number;
+  manageDocker: boolean;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || value == null) return String(value);
+  return Array.isArray(value) ? "an array" : `a ${typeof value}`;
+}
+
+function bad(field: string, value: unknown, expected: string): TypeError {
+  return new TypeError(`backend spec: "${field}" must be ${expected}, got ${describe(value)}`);
+}
+
+function checkString(
+  field: string,
+  value: unknown,
+  options: { optional?: boolean; nonEmpty?: boolean } = {},
+) {
+  if (value === undefined && options.optional === true) return;
+  if (typeof value !== "string" || value.includes("\0") || (options.nonEmpty === true && value === "")) {
+    throw bad(
+      field,
+      value,
+      options.nonEmpty === true ? "a non-empty string without NUL" : "a string without NUL",
+    );
+  }
+}
+
+function checkMs(field: string, value: unknown, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== "number" ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    (!allowZero && value === 0) ||
+    value > MAX_TIMER_MS
+  ) {
+    throw bad(
+      field,
+      value,
+      `a ${allowZero ? "non-negative" : "positive"} number of milliseconds up to ${MAX_TIMER_MS}`,
+    );
+  }
+  return value;
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** Whether the command is `docker run …` / `docker container run …` (global flags before `run` allowed). */
+export function isDockerRun(command: string, args: readonly string[]): boolean {
+  const base = path
+    .basename(command.replace(/\\/g, "/"))
+    .toLowerCase()
+    .replace(/\.exe$/, "");
+  if (base !== "docker" && base !== "podman") return false;
+  const words = args.filter((arg) => !arg.startsWith("-"));
+  return words[0] === "run" || (words[0] === "container" && words[1] === "run");
+}
+
+/**
+ * Validate a spec and fill its defaults. Throws a TypeError naming the field and the bad value. Unknown
+ * fields are ignored.
+ */
+export function normalizeSpec(spec: BackendSpec): ResolvedBackendSpec {
+  if (typeof spec !== "object" || spec === null) throw bad("spec", spec, "an object");
+  const name: unknown = spec.name;
+  if (
+    typeof name !== "string" ||
+    name.trim() === "" ||
+    name.length > MAX_NAME_LENGTH ||
+    hasControlCharacter(name)
+  ) {
+    throw bad(
+      "name",
+      name,
+      `a non-empty string of at most ${MAX_NAME_LENGTH} characters without control characters`,
+    );
+  }
+  checkString("command", spec.command, { nonEmpty: true });
+  const args: unknown = spec.args ?? [];
+  if (!Array.isArray(args)) throw bad("args", args, "an array of strings");
+  args.forEach((arg, index) => checkString(`args[${index}]`, arg));
+  const env = new Map<string, string>();
+  if (spec.env !== undefined) {
+    if (typeof spec.env !== "object" || spec.env === null || Array.isArray(spec.env)) {
+      throw bad("env", spec.env, "an object of strings");
+    }
+    for (const [key, value] of Object.entries(spec.env)) {
+      if (key === "" || key.includes("=") || key.includes("\0"))
+        throw bad(`env name`, key, "a name without = or NUL");
+      checkString(`env.${key}`, value);
+      env.set(key, value);
+    }
+  }
+  checkString("cwd", spec.cwd, { optional: true, nonEmpty: true });
+  checkString("description", spec.description, { optional: true });
+  for (const field of ["inheritEnv", "manageDocker"] as const) {
+    if (spec[field] !== undefined && typeof spec[field] !== "boolean")
+      throw bad(field, spec[field], "a boolean");
+  }
+  const restartInput: unknown = spec.restart ?? {};
+  if (typeof restartInput !== "object" || restartInput === null || Array.isArray(restartInput)) {
+    throw bad("restart", restartInput, "an object");
+  }
+  const restart = resolveRestartPolicy(restartInput);
+  for (const [field, value] of Object.entries(restart)) {
+    const isCount = field === "maxCrashes" || field === "maxConsecutiveTimeouts";
+    if (
+      typeof value !== "number" ||
+      !Number.isFinite(value) ||
+      value < 0 ||
+      (isCount && (!Number.isInteger(value) || value < 1))
+    ) {
+      throw bad(`restart.${field}`, value, isCount ? "a positive integer" : "a non-negative number");
+    }
+  }
+  const maxMessageBytes: unknown = spec.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  if (typeof maxMessageBytes !== "number" || !Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1) {
+    throw bad("maxMessageBytes", maxMessageBytes, "a positive integer");
+  }
+  const command = spec.command;
+  const docker = isDockerRun(command, args as string[]);
+  return {
+    name,
+    command,
+    args: Object.freeze([...(args as string[])]),
+    env,
+    cwd: spec.cwd,
+    description: spec.description,
+    timeoutMs: checkMs("timeoutMs", spec.timeoutMs, DEFAULT_REQUEST_TIMEOUT_MS),
+    startTimeoutMs: checkMs(
+      "startTimeoutMs",
+      spec.startTimeoutMs,
+      docker ? DEFAULT_DOCKER_START_TIMEOUT_MS : DEFAULT_START_TIMEOUT_MS,
+    ),
+    idleTimeoutMs:
+      spec.idleTimeoutMs === undefined ? undefined : checkMs("idleTimeoutMs", spec.idleTimeoutMs, 0),
+    restart,
+    inheritEnv: spec.inheritEnv ?? false,
+    maxMessageBytes,
+    manageDocker: spec.manageDocker ?? true,
+  };
+}
