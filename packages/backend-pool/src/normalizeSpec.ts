@@ -81,14 +81,36 @@ function hasControlCharacter(text: string): boolean {
   return false;
 }
 
-/** Whether the command is `docker run …` / `docker container run …` (global flags before `run` allowed). */
+// Global options of the docker CLI that take a separate value (`docker --context x run …`).
+const DOCKER_VALUE_OPTIONS = new Set([
+  "-c",
+  "--context",
+  "--config",
+  "-H",
+  "--host",
+  "-l",
+  "--log-level",
+  "--tlscacert",
+  "--tlscert",
+  "--tlskey",
+]);
+
+/** Whether the command is `docker run …` / `docker container run …` (global options before `run` allowed). */
 export function isDockerRun(command: string, args: readonly string[]): boolean {
   const base = path
     .basename(command.replace(/\\/g, "/"))
     .toLowerCase()
     .replace(/\.exe$/, "");
   if (base !== "docker" && base !== "podman") return false;
-  const words = args.filter((arg) => !arg.startsWith("-"));
+  const words: string[] = [];
+  for (let i = 0; i < args.length && words.length < 2; i++) {
+    const arg = args[i] ?? "";
+    if (arg.startsWith("-")) {
+      if (DOCKER_VALUE_OPTIONS.has(arg)) i++;
+      continue;
+    }
+    words.push(arg);
+  }
   return words[0] === "run" || (words[0] === "container" && words[1] === "run");
 }
 
