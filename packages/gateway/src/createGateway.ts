@@ -1,0 +1,160 @@
+import type { BackendPoolOptions } from "@mcpware/backend-pool";
+import { BackendPool } from "@mcpware/backend-pool";
+import type { CallToolResult, McpConnection, ProgressNotificationParams } from "@mcpware/protocol";
+import { ErrorCode, ProtocolError, createMcpConnection } from "@mcpware/protocol";
+import { discoverBackendTools } from "./discoverBackendTools.js";
+import type { GatewayContext } from "./gatewayContext.js";
+import { registerServerHandlers, SERVER_NAME } from "./gatewayServer.js";
+import type { Logger } from "./logger.js";
+import { createLogger } from "./logger.js";
+import { packageVersion } from "./packageVersion.js";
+import type { GatewayConfig, ResolvedBackend } from "./resolveConfig.js";
+import type { GatewayPool } from "./toolCatalog.js";
+import { ToolCatalog } from "./toolCatalog.js";
+import { useTool } from "./useTool.js";
+
+export interface GatewayOptions {
+  /** Where logs go; default a `warn`-level logger on stderr. Its redactor learns the config's secrets. */
+  logger?: Logger;
+  /** `serverInfo.version`; default the package version. */
+  version?: string;
+  /** Runs the backends; default a new BackendPool. The gateway adds the config's backends to it. */
+  pool?: BackendPool;
+  /** Options of the default pool (ignored with `pool`). */
+  poolOptions?: BackendPoolOptions;
+}
+
+export interface CallToolOptions {
+  signal?: AbortSignal;
+  /** Receives the backend's progress notifications. */
+  onProgress?: (progress: ProgressNotificationParams) => void;
+}
+
+/** The gateway: the configured backends in a pool, served to MCP clients through two meta-tools. */
+export interface Gateway extends AsyncDisposable {
+  readonly config: GatewayConfig;
+  readonly pool: BackendPool;
+  /**
+   * Serves one MCP client over a pair of streams (stdin/stdout for the CLI). Resolves when the client's
+   * stream ends or the gateway closes. stdout receives MCP messages only.
+   */
+  serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<void>;
+  /** What discover_backend_tools answers (`backend` omitted: every backend). */
+  discoverTools(backend?: string, options?: { signal?: AbortSignal }): Promise<CallToolResult>;
+  /** What use_tool answers. */
+  callTool(backend: string, tool: string, args?: unknown, options?: CallToolOptions): Promise<CallToolResult>;
+  /** Stops accepting calls, fails in-flight ones and stops every backend (the stop ladder). Idempotent. */
+  close(): Promise<void>;
+  readonly isClosed: boolean;
+}
+
+/**
+ * Creates a gateway for a resolved config (see `loadConfig`/`parseConfig`). Nothing is started until a
+ * request needs a backend.
+ */
+export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
+  const logger = options.logger ?? createLogger({ level: "warn" });
+  const version = options.version ?? packageVersion();
+  logger.redactor.add(config.backends.flatMap((backend) => [...backend.secrets]));
+  const pool =
+    options.pool ??
+    new BackendPool({
+      clientInfo: { name: SERVER_NAME, version },
+      clientCapabilities: {},
+      onStderr: ({ backend, line }) => logger.child(`backend:${backend}`).debug(line),
+      ...options.poolOptions,
+    });
+  const backends = new Map<string, ResolvedBackend>();
+  const unavailable = new Map<string, string>();
+  for (const backend of config.backends) {
+    backends.set(backend.name, backend);
+    if (backend.spec === undefined) {
+      logger.warn(backend.unavailable ?? `backend "${backend.name}" is unavailable`);
+      continue;
+    }
+    try {
+      pool.add(backend.spec);
+    } catch (error) {
+      const reason = `backend "${backend.name}" is unavailable: ${error instanceof Error ? error.message : String(error)}`;
+      unavailable.set(backend.name, reason);
+      logger.warn(reason);
+    }
+  }
+  pool.setRequestHandler(({ backend, method }) => {
+    logger.debug(`backend ${backend} sent ${method}; not supported by mcpware`);
+    return Promise.reject(new ProtocolError(ErrorCode.MethodNotFound, `mcpware does not forward ${method}`));
+  });
+  const stateSubscription = pool.onStateChange(({ backend, state, previous, error }) => {
+    const detail = error === undefined ? "" : `: ${error.message}`;
+    if (state === "crashed" || state === "circuit-open")
+      logger.warn(`backend ${backend} ${previous} → ${state}${detail}`);
+    else logger.info(`backend ${backend} ${previous} → ${state}${detail}`);
+  });
+  const catalog = new ToolCatalog(pool as GatewayPool, logger.child("catalog"));
+  const context: GatewayContext = {
+    config,
+    pool: pool as GatewayPool,
+    catalog,
+    logger,
+    redactor: logger.redactor,
+    backends,
+    unavailable,
+  };
+  const connections = new Set<McpConnection>();
+  let closing: Promise<void> | undefined;
+
+  const gateway: Gateway = {
+    config,
+    pool,
+    get isClosed() {
+      return closing !== undefined;
+    },
+    serve(input, output) {
+      if (closing !== undefined) return Promise.reject(new Error("the gateway is closed"));
+      const connection = createMcpConnection(input, output);
+      connections.add(connection);
+      registerServerHandlers(connection, context, { version, isClosing: () => closing !== undefined });
+      connection.onError((error) => logger.warn(`client connection: ${error.message}`));
+      const closed = new Promise<void>((resolve) => {
+        connection.onClose(() => {
+          connections.delete(connection);
+          resolve();
+        });
+      });
+      connection.listen();
+      return closed;
+    },
+    discoverTools(backend, callOptions = {}) {
+      return discoverBackendTools(
+        context,
+        backend === undefined ? {} : { backend_name: backend },
+        callOptions.signal ?? new AbortController().signal,
+      );
+    },
+    callTool(backend, tool, args, callOptions = {}) {
+      const onProgress = callOptions.onProgress;
+      return useTool(
+        context,
+        { backend_server: backend, server_tool: tool, tool_arguments: args ?? {} },
+        {
+          signal: callOptions.signal ?? new AbortController().signal,
+          ...(onProgress === undefined ? {} : { progressToken: "mcpware-cli", sendProgress: onProgress }),
+        },
+      );
+    },
+    close() {
+      closing ??= (async () => {
+        for (const connection of connections) connection.dispose();
+        connections.clear();
+        stateSubscription.dispose();
+        catalog.dispose();
+        await pool.destroy();
+      })();
+      return closing;
+    },
+    [Symbol.asyncDispose]() {
+      return gateway.close();
+    },
+  };
+  return gateway;
+}

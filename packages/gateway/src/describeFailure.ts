@@ -1,0 +1,105 @@
+import { BackendError, BackendErrorCode } from "@mcpware/backend-pool";
+import type { CallToolResult } from "@mcpware/protocol";
+import { ProtocolError } from "@mcpware/protocol";
+import type { Redactor } from "./redactor.js";
+
+/** How many of the backend's last stderr lines an error message quotes. */
+export const STDERR_LINES_IN_ERRORS = 10;
+/** Longest stderr line quoted in an error message (characters). */
+const MAX_QUOTED_LINE_LENGTH = 500;
+const MS_PER_SECOND = 1000;
+
+export interface FailureContext {
+  /** The backend the request was for. */
+  backend: string;
+  /** The deadline that applied to the request (ms), for timeout messages. */
+  timeoutMs: number;
+  /** What the request was doing, e.g. "calling tool echo" or "listing tools". */
+  action: string;
+  /** Masks secrets in quoted stderr lines. */
+  redactor: Redactor;
+}
+
+/**
+ * The one mapping from local errors (BackendError and anything unexpected) to the text the client sees:
+ * what happened, with the facts (exit code, signal, last stderr lines, the deadline in seconds), and what
+ * to do next. Secrets are masked.
+ */
+export function describeFailure(error: unknown, context: FailureContext): string {
+  return context.redactor.redact(explain(error, context));
+}
+
+function explain(error: unknown, context: FailureContext): string {
+  const name = `backend "${context.backend}"`;
+  if (!(error instanceof BackendError)) {
+    const message = error instanceof Error ? error.message : String(error);
+    return `internal error while ${context.action} on ${name}: ${message}`;
+  }
+  const tail = quoteStderr(error, context.redactor);
+  switch (error.code) {
+    case BackendErrorCode.Spawn:
+      return `${name} failed to start: its command could not be run (${causeText(error)}). Check its "command" in the mcpware config.${tail}`;
+    case BackendErrorCode.StartTimeout:
+      return `${name} failed to start: it did not complete the MCP handshake in time${secondsOf(error.elapsedMs)}.${tail}`;
+    case BackendErrorCode.Initialize:
+      return `${name} failed to start: the MCP initialize handshake failed (${error.message}).${tail}`;
+    case BackendErrorCode.Timeout:
+      return `${name} timed out after ${formatSeconds(context.timeoutMs)} s while ${context.action}; the request was cancelled. Try again, or with a smaller request.`;
+    case BackendErrorCode.Aborted:
+      return `the request to ${name} was cancelled while ${context.action}.`;
+    case BackendErrorCode.Exited:
+      return `${name} ${describeExit(error)} while ${context.action}; it will be restarted on the next request.${tail}`;
+    case BackendErrorCode.CircuitOpen:
+      return `${name} crashed too often and is paused; try again later.${tail}`;
+    case BackendErrorCode.Remote: {
+      const cause = error.cause instanceof ProtocolError ? error.cause : undefined;
+      const detail = cause === undefined ? error.message : `${cause.message} (JSON-RPC error ${cause.code})`;
+      return `${name} returned an error while ${context.action}: ${detail}`;
+    }
+    case BackendErrorCode.MessageTooLarge:
+      return `${name} sent a reply larger than the message size limit while ${context.action}.`;
+    case BackendErrorCode.Unknown:
+      return `there is no ${name}.`;
+    case BackendErrorCode.Removed:
+      return `${name} was removed while ${context.action}.`;
+    case BackendErrorCode.PoolClosed:
+      return `mcpware is shutting down; ${name} is no longer available.`;
+    default:
+      return `${name} failed while ${context.action}: ${error.message}${tail}`;
+  }
+}
+
+/** A tool result that reports an error the model can act on. */
+export function errorResult(message: string): CallToolResult {
+  return { content: [{ type: "text", text: message }], isError: true };
+}
+
+function describeExit(error: BackendError): string {
+  if (error.signal !== undefined && error.signal !== null) return `was killed by signal ${error.signal}`;
+  if (error.exitCode !== undefined && error.exitCode !== null) return `exited with code ${error.exitCode}`;
+  return "exited or closed its pipes";
+}
+
+function quoteStderr(error: BackendError, redactor: Redactor): string {
+  const lines = error.stderrTail.slice(-STDERR_LINES_IN_ERRORS).map((line) => {
+    const clipped = line.length > MAX_QUOTED_LINE_LENGTH ? `${line.slice(0, MAX_QUOTED_LINE_LENGTH)}…` : line;
+    return `  ${redactor.redact(clipped)}`;
+  });
+  return lines.length === 0 ? " It wrote nothing to stderr." : `\nLast stderr lines:\n${lines.join("\n")}`;
+}
+
+function causeText(error: BackendError): string {
+  const cause = error.cause as NodeJS.ErrnoException | undefined;
+  if (cause?.code !== undefined) return `${cause.code}${cause.path === undefined ? "" : ` ${cause.path}`}`;
+  return error.message;
+}
+
+function secondsOf(ms: number | undefined): string {
+  return ms === undefined ? "" : ` (${formatSeconds(ms)} s)`;
+}
+
+/** Milliseconds as seconds for messages: whole seconds when exact, else one decimal. */
+export function formatSeconds(ms: number): string {
+  const seconds = ms / MS_PER_SECOND;
+  return Number.isInteger(seconds) ? String(seconds) : seconds.toFixed(1);
+}

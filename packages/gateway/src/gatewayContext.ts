@@ -1,0 +1,39 @@
+import type { Logger } from "./logger.js";
+import type { Redactor } from "./redactor.js";
+import type { GatewayConfig, ResolvedBackend } from "./resolveConfig.js";
+import type { GatewayPool, ToolCatalog } from "./toolCatalog.js";
+
+/** The pool's request deadline when a backend sets no `timeout` (the pool's own default). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 55_000;
+
+/** What the meta-tools work with: the configured backends, the pool that runs them, their tool lists. */
+export interface GatewayContext {
+  readonly config: GatewayConfig;
+  readonly pool: GatewayPool;
+  readonly catalog: ToolCatalog;
+  readonly logger: Logger;
+  readonly redactor: Redactor;
+  /** Every configured backend by exact name, in config order. */
+  readonly backends: ReadonlyMap<string, ResolvedBackend>;
+  /** Backends the pool refused or that cannot run: name → reason. */
+  readonly unavailable: ReadonlyMap<string, string>;
+}
+
+/** The backend called `name`, matched exactly or else ignoring case. */
+export function findBackend(context: GatewayContext, name: string): ResolvedBackend | undefined {
+  const exact = context.backends.get(name);
+  if (exact !== undefined) return exact;
+  const lower = name.toLowerCase();
+  for (const backend of context.backends.values()) if (backend.name.toLowerCase() === lower) return backend;
+  return undefined;
+}
+
+/** The request deadline of a backend (ms). */
+export function timeoutOf(backend: ResolvedBackend): number {
+  return backend.spec?.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+}
+
+/** Why the backend cannot run, or undefined when it can. */
+export function unavailableReason(context: GatewayContext, backend: ResolvedBackend): string | undefined {
+  return backend.unavailable ?? context.unavailable.get(backend.name);
+}

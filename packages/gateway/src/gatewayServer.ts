@@ -1,0 +1,115 @@
+import type {
+  CallToolParams,
+  InitializeParams,
+  InitializeResult,
+  McpConnection,
+  ProgressNotificationParams,
+} from "@mcpware/protocol";
+import { ErrorCode, McpMethod, ProtocolError, negotiateProtocolVersion } from "@mcpware/protocol";
+import { discoverBackendTools } from "./discoverBackendTools.js";
+import { errorResult } from "./describeFailure.js";
+import type { GatewayContext } from "./gatewayContext.js";
+import { unavailableReason } from "./gatewayContext.js";
+import { DISCOVER_TOOL_NAME, USE_TOOL_NAME, buildMetaTools } from "./metaTools.js";
+import { useTool } from "./useTool.js";
+
+/** The server name in `initialize` results. */
+export const SERVER_NAME = "mcpware";
+
+export interface ServerOptions {
+  version: string;
+  /** True once the gateway is shutting down: new tool calls are refused. */
+  isClosing: () => boolean;
+}
+
+/**
+ * Registers the gateway's MCP methods on a client connection: `initialize` (answered at once; no backend is
+ * started for it), `ping`, `tools/list` (the two meta-tools) and `tools/call`. Every other method is
+ * answered with -32601 at once, `server/discover` included, so a modern client falls back to `initialize`.
+ */
+export function registerServerHandlers(
+  connection: McpConnection,
+  context: GatewayContext,
+  options: ServerOptions,
+): void {
+  const tools = buildMetaTools([...context.backends.keys()]);
+  const logger = context.logger;
+
+  connection.onRequest(McpMethod.Initialize, (params) => {
+    const request = (params ?? {}) as Partial<InitializeParams>;
+    const protocolVersion = negotiateProtocolVersion(request.protocolVersion);
+    const client = request.clientInfo;
+    logger.info(
+      `client ${client?.name ?? "unknown"} ${client?.version ?? ""} connected (protocol ${String(request.protocolVersion)}, using ${protocolVersion})`,
+    );
+    const result: InitializeResult = {
+      protocolVersion,
+      capabilities: { tools: {} },
+      serverInfo: { name: SERVER_NAME, version: options.version },
+      instructions: buildInstructions(context),
+    };
+    return result;
+  });
+
+  connection.onRequest(McpMethod.Ping, () => ({}));
+
+  connection.onRequest(McpMethod.ToolsList, () => ({ tools }));
+
+  connection.onRequest(McpMethod.ToolsCall, async (params, request) => {
+    if (
+      params === null ||
+      typeof params !== "object" ||
+      typeof (params as CallToolParams).name !== "string"
+    ) {
+      throw new ProtocolError(ErrorCode.InvalidParams, "tools/call needs params {name, arguments?}");
+    }
+    const call = params as CallToolParams;
+    if (options.isClosing()) return errorResult("mcpware is shutting down; no new calls are accepted.");
+    if (call.name === DISCOVER_TOOL_NAME)
+      return discoverBackendTools(context, call.arguments, request.signal);
+    if (call.name === USE_TOOL_NAME) {
+      const progressToken = call._meta?.progressToken;
+      return useTool(context, call.arguments, {
+        signal: request.signal,
+        progressToken,
+        sendProgress: (progress: ProgressNotificationParams) => {
+          connection.sendNotification(McpMethod.Progress, progress).catch((error: unknown) => {
+            logger.debug(`progress not delivered: ${String(error)}`);
+          });
+        },
+      });
+    }
+    throw new ProtocolError(
+      ErrorCode.InvalidParams,
+      `Unknown tool: ${call.name} (mcpware has ${DISCOVER_TOOL_NAME} and ${USE_TOOL_NAME})`,
+    );
+  });
+
+  connection.onRequest((method) => {
+    logger.debug(`method not found: ${method}`);
+    throw new ProtocolError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
+  });
+
+  connection.onNotification(McpMethod.Initialized, () => {
+    logger.debug("client initialized");
+  });
+  connection.onNotification((method) => {
+    logger.debug(`notification ignored: ${method}`);
+  });
+}
+
+/** The `instructions` of the initialize result: how to use the gateway and every backend with its description. */
+export function buildInstructions(context: GatewayContext): string {
+  const lines = [
+    `mcpware is a gateway to ${context.backends.size} MCP server${context.backends.size === 1 ? "" : "s"} ` +
+      `("backends"). Call ${DISCOVER_TOOL_NAME} to see their tools (with backend_name for one backend's full ` +
+      `input schemas), then ${USE_TOOL_NAME} with backend_server, server_tool and tool_arguments to call one.`,
+  ];
+  if (context.backends.size > 0) lines.push("", "Backends:");
+  for (const backend of context.backends.values()) {
+    const reason = unavailableReason(context, backend);
+    const description = backend.description ?? "(no description)";
+    lines.push(`- ${backend.name}: ${description}${reason === undefined ? "" : ` [unavailable: ${reason}]`}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,65 @@
+import type { CliIo, CommonOptions } from "./cliIo.js";
+import { ExitCode } from "./cliIo.js";
+import { createGateway } from "./createGateway.js";
+import type { DiscoveredBackend } from "./discoverBackendTools.js";
+import { loadConfig } from "./loadConfig.js";
+import { createLogger } from "./logger.js";
+
+/** Longest description in a table row (characters). */
+const MAX_TABLE_DESCRIPTION = 80;
+
+/**
+ * `mcpware tools [backend]`: starts the backends, lists their tools as a table (or JSON with `json`) and
+ * stops them. Status 0 when every backend listed its tools, 1 otherwise.
+ */
+export async function runTools(
+  options: CommonOptions & { backend?: string | undefined; json: boolean },
+  io: CliIo,
+): Promise<number> {
+  const config = await loadConfig({ configPath: options.configPath, envFile: options.envFile });
+  const gateway = createGateway(config, {
+    logger: createLogger({ level: options.logLevel, stream: io.stderr }),
+  });
+  try {
+    const result = await gateway.discoverTools(options.backend);
+    if (result.isError === true) {
+      const text = result.content.map((block) => (block.type === "text" ? block.text : "")).join("\n");
+      io.stderr.write(`mcpware: ${text}\n`);
+      return ExitCode.Failure;
+    }
+    const backends = (result.structuredContent as { backends: DiscoveredBackend[] }).backends;
+    if (options.json) io.stdout.write(`${JSON.stringify(backends, null, 2)}\n`);
+    else io.stdout.write(renderTable(backends));
+    return backends.some((backend) => backend.error !== undefined) ? ExitCode.Failure : ExitCode.Ok;
+  } finally {
+    await gateway.close();
+  }
+}
+
+function renderTable(backends: readonly DiscoveredBackend[]): string {
+  const rows: string[][] = [["BACKEND", "STATE", "TOOL", "DESCRIPTION"]];
+  for (const backend of backends) {
+    if (backend.error !== undefined) {
+      rows.push([backend.name, backend.state, "-", oneLine(backend.error)]);
+      continue;
+    }
+    if (backend.tools.length === 0) rows.push([backend.name, backend.state, "-", "(no tools)"]);
+    for (const tool of backend.tools)
+      rows.push([backend.name, backend.state, tool.name, oneLine(tool.description ?? "")]);
+  }
+  const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")
+    .concat("\n");
+}
+
+function oneLine(text: string): string {
+  const line = text.trim().split(/\r?\n/, 1)[0] ?? "";
+  return line.length > MAX_TABLE_DESCRIPTION ? `${line.slice(0, MAX_TABLE_DESCRIPTION - 1)}…` : line;
+}

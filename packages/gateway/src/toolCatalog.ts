@@ -1,0 +1,173 @@
+import type { BackendPool, BackendState, Disposable } from "@mcpware/backend-pool";
+import type { ListToolsResult, Tool } from "@mcpware/protocol";
+import { McpMethod } from "@mcpware/protocol";
+import type { ArgumentCheck } from "./argumentValidator.js";
+import { ArgumentValidator } from "./argumentValidator.js";
+import type { Logger } from "./logger.js";
+
+/** A backend offering more pages than this is cut off (and a warning logged): a guard against cursor loops. */
+export const MAX_TOOL_LIST_PAGES = 100;
+
+/** States after which a cached tool list may be stale: the process is gone or going. */
+const STALE_STATES: ReadonlySet<BackendState> = new Set([
+  "crashed",
+  "stopping",
+  "idle",
+  "circuit-open",
+  "removed",
+]);
+
+/** The pool methods the gateway uses (a structural subset of BackendPool, so units can fake it). */
+export type GatewayPool = Pick<
+  BackendPool,
+  "request" | "info" | "has" | "onNotification" | "onStateChange" | "close" | "destroy"
+>;
+
+/** One backend's complete tool list (every page), with cached argument checks. */
+export interface ToolList {
+  readonly tools: readonly Tool[];
+  readonly byName: ReadonlyMap<string, Tool>;
+  /** The compiled check of the tool's `inputSchema`, or undefined when it cannot be checked locally. */
+  checkArguments(toolName: string): ArgumentCheck | undefined;
+}
+
+interface CacheEntry {
+  promise: Promise<ToolList>;
+}
+
+/**
+ * Caches each backend's tool list. Concurrent callers share one fetch; every `nextCursor` is followed.
+ * A backend's entry is dropped on its `notifications/tools/list_changed` and whenever its process stops or
+ * crashes (so a restarted backend is asked again). Failed fetches are not cached.
+ */
+export class ToolCatalog implements Disposable {
+  private readonly entries = new Map<string, CacheEntry>();
+  private readonly subscriptions: Disposable[];
+
+  constructor(
+    private readonly pool: GatewayPool,
+    private readonly logger: Logger,
+  ) {
+    this.subscriptions = [
+      pool.onNotification((event) => {
+        if (event.method === McpMethod.ToolsListChanged) {
+          this.logger.debug(`backend ${event.backend} changed its tool list`);
+          this.invalidate(event.backend);
+        }
+      }),
+      pool.onStateChange((event) => {
+        if (STALE_STATES.has(event.state)) this.invalidate(event.backend);
+      }),
+    ];
+  }
+
+  /**
+   * The backend's tool list, from the cache or fetched (starting the backend if needed). `signal` ends
+   * this caller's wait only; a shared fetch goes on for the others.
+   *
+   * @throws BackendError from the pool; the signal's reason when it aborts first.
+   */
+  async get(backend: string, signal?: AbortSignal): Promise<ToolList> {
+    let entry = this.entries.get(backend);
+    if (entry === undefined) {
+      const promise = this.fetch(backend);
+      entry = { promise };
+      this.entries.set(backend, entry);
+      promise.catch(() => {
+        if (this.entries.get(backend) === entry) this.entries.delete(backend);
+      });
+    }
+    return raceSignal(entry.promise, signal);
+  }
+
+  /** Forget the backend's cached list; the next `get` asks the backend again. */
+  invalidate(backend: string): void {
+    this.entries.delete(backend);
+  }
+
+  dispose(): void {
+    for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
+    this.entries.clear();
+  }
+
+  private async fetch(backend: string): Promise<ToolList> {
+    const tools: Tool[] = [];
+    const seenCursors = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_TOOL_LIST_PAGES; page += 1) {
+      const result = await this.pool.request<ListToolsResult>(
+        backend,
+        McpMethod.ToolsList,
+        cursor === undefined ? {} : { cursor },
+      );
+      for (const tool of Array.isArray(result?.tools) ? result.tools : []) {
+        if (tool !== null && typeof tool === "object" && typeof tool.name === "string") tools.push(tool);
+        else this.logger.warn(`backend ${backend} listed a tool without a name; it is ignored`);
+      }
+      const next = result?.nextCursor;
+      if (typeof next !== "string" || next === "") return createToolList(tools, this.logger, backend);
+      if (seenCursors.has(next)) {
+        this.logger.warn(
+          `backend ${backend} repeated the tools/list cursor ${JSON.stringify(next)}; stopping`,
+        );
+        return createToolList(tools, this.logger, backend);
+      }
+      seenCursors.add(next);
+      cursor = next;
+    }
+    this.logger.warn(
+      `backend ${backend} has more than ${MAX_TOOL_LIST_PAGES} pages of tools; the rest are ignored`,
+    );
+    return createToolList(tools, this.logger, backend);
+  }
+}
+
+function createToolList(tools: Tool[], logger: Logger, backend: string): ToolList {
+  const byName = new Map<string, Tool>();
+  for (const tool of tools) {
+    if (byName.has(tool.name))
+      logger.warn(`backend ${backend} lists the tool ${tool.name} twice; the first wins`);
+    else byName.set(tool.name, tool);
+  }
+  const validator = new ArgumentValidator();
+  const checks = new Map<string, ArgumentCheck | undefined>();
+  return {
+    tools: [...byName.values()],
+    byName,
+    checkArguments(toolName) {
+      if (checks.has(toolName)) return checks.get(toolName);
+      const tool = byName.get(toolName);
+      const check =
+        tool === undefined
+          ? undefined
+          : validator.compile(tool.inputSchema, (error) => {
+              const reason = error instanceof Error ? error.message : String(error);
+              logger.warn(
+                `the input schema of ${backend}/${toolName} cannot be compiled (${reason}); arguments are not checked`,
+              );
+            });
+      checks.set(toolName, check);
+      return check;
+    },
+  };
+}
+
+/** Resolves or rejects like `promise`, or rejects with the signal's reason when it aborts first. */
+export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}

@@ -1,0 +1,165 @@
+import type {
+  CallToolResult,
+  JsonObject,
+  ProgressNotificationParams,
+  ProgressToken,
+} from "@mcpware/protocol";
+import { McpMethod } from "@mcpware/protocol";
+import { closestNames } from "./closestNames.js";
+import { describeFailure, errorResult } from "./describeFailure.js";
+import { unknownBackendMessage } from "./discoverBackendTools.js";
+import type { GatewayContext } from "./gatewayContext.js";
+import { findBackend, timeoutOf, unavailableReason } from "./gatewayContext.js";
+import { DISCOVER_TOOL_NAME, USE_TOOL_NAME } from "./metaTools.js";
+
+/** Up to this many tool names are listed when a tool name is unknown and nothing is close. */
+const MAX_LISTED_TOOLS = 40;
+
+export interface UseToolOptions {
+  /** Aborted when the client cancels: the backend request is cancelled too. */
+  signal: AbortSignal;
+  /** The client's progress token: sent to the backend, and used for every progress notification relayed back. */
+  progressToken?: ProgressToken | undefined;
+  /** Sends one `notifications/progress` to the client (already carrying the client's token). */
+  sendProgress?: (params: ProgressNotificationParams) => void;
+}
+
+/** Parsed use_tool arguments. */
+interface UseToolRequest {
+  backend: string;
+  tool: string;
+  args: JsonObject;
+}
+
+/**
+ * use_tool: checks the request (backend, tool, arguments against the tool's `inputSchema`) and forwards
+ * `tools/call`, returning the backend's result unchanged. Everything the model can fix, and every backend
+ * failure, comes back as an `isError` result saying what to do.
+ */
+export async function useTool(
+  context: GatewayContext,
+  args: unknown,
+  options: UseToolOptions,
+): Promise<CallToolResult> {
+  const parsed = parseArguments(args);
+  if (!parsed.ok) return parsed.result;
+  const request = parsed.request;
+  const backend = findBackend(context, request.backend);
+  if (backend === undefined) return errorResult(unknownBackendMessage(context, request.backend));
+  const reason = unavailableReason(context, backend);
+  if (reason !== undefined) return errorResult(reason);
+  const failure = (error: unknown, action: string): CallToolResult => {
+    if (options.signal.aborted) throw options.signal.reason;
+    const text = describeFailure(error, {
+      backend: backend.name,
+      timeoutMs: timeoutOf(backend),
+      action,
+      redactor: context.redactor,
+    });
+    context.logger.warn(text);
+    return errorResult(text);
+  };
+
+  let list;
+  try {
+    list = await context.catalog.get(backend.name, options.signal);
+  } catch (error) {
+    return failure(error, "listing its tools");
+  }
+  const tool = list.byName.get(request.tool);
+  if (tool === undefined)
+    return errorResult(unknownToolMessage(backend.name, request.tool, [...list.byName.keys()]));
+  const problems = list.checkArguments(tool.name)?.(request.args);
+  if (problems !== undefined) {
+    return errorResult(
+      `tool_arguments do not match the input schema of tool "${tool.name}" on backend "${backend.name}"; the ` +
+        `backend was not called. Fix these and call ${USE_TOOL_NAME} again:\n` +
+        problems.map((problem) => `- ${problem}`).join("\n") +
+        `\nInput schema: ${JSON.stringify(tool.inputSchema)}`,
+    );
+  }
+
+  const params: JsonObject = { name: tool.name, arguments: request.args };
+  const { progressToken, sendProgress } = options;
+  let settled = false;
+  const relay =
+    progressToken === undefined || sendProgress === undefined
+      ? undefined
+      : (progress: ProgressNotificationParams): void => {
+          // Progress after the result would break the spec's "notifications stop when the request completes".
+          if (!settled) sendProgress({ ...progress, progressToken });
+        };
+  if (progressToken !== undefined) params._meta = { progressToken };
+  const started = Date.now();
+  context.logger.debug(`call ${backend.name}/${tool.name} arguments=${JSON.stringify(request.args)}`);
+  try {
+    const result = await context.pool.request<CallToolResult>(backend.name, McpMethod.ToolsCall, params, {
+      signal: options.signal,
+      ...(relay === undefined ? {} : { onProgress: relay }),
+    });
+    if (context.logger.isDebugEnabled) {
+      context.logger.debug(
+        `result ${backend.name}/${tool.name} in ${Date.now() - started} ms: ${JSON.stringify(result)}`,
+      );
+    }
+    return result;
+  } catch (error) {
+    return failure(error, `calling tool "${tool.name}"`);
+  } finally {
+    settled = true;
+  }
+}
+
+function parseArguments(
+  args: unknown,
+): { ok: true; request: UseToolRequest } | { ok: false; result: CallToolResult } {
+  const fail = (message: string): { ok: false; result: CallToolResult } => ({
+    ok: false,
+    result: errorResult(message),
+  });
+  const usage =
+    `${USE_TOOL_NAME} takes {"backend_server": "<backend>", "server_tool": "<tool>", "tool_arguments": {…}}; ` +
+    `call ${DISCOVER_TOOL_NAME} to find the names.`;
+  if (args === null || typeof args !== "object" || Array.isArray(args)) return fail(usage);
+  const { backend_server: backend, server_tool: tool, tool_arguments: raw } = args as Record<string, unknown>;
+  if (typeof backend !== "string" || backend === "")
+    return fail(`backend_server is missing or not a string. ${usage}`);
+  if (typeof tool !== "string" || tool === "")
+    return fail(`server_tool is missing or not a string. ${usage}`);
+  let toolArgs: unknown = raw ?? {};
+  // Models sometimes send the arguments as a JSON string; accept it when it holds an object.
+  if (typeof toolArgs === "string") {
+    try {
+      toolArgs = JSON.parse(toolArgs) as unknown;
+    } catch {
+      // reported below
+    }
+  }
+  if (toolArgs === null || typeof toolArgs !== "object" || Array.isArray(toolArgs)) {
+    return fail(
+      `tool_arguments must be an object with the tool's arguments (got ${describeType(raw)}). ${usage}`,
+    );
+  }
+  return { ok: true, request: { backend, tool, args: toolArgs as JsonObject } };
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return `a ${typeof value}`;
+}
+
+function unknownToolMessage(backend: string, tool: string, names: readonly string[]): string {
+  if (names.length === 0) return `backend "${backend}" has no tools.`;
+  const closest = closestNames(tool, names);
+  const hint =
+    closest.length > 0
+      ? ` Did you mean ${closest.map((name) => `"${name}"`).join(" or ")}?`
+      : names.length <= MAX_LISTED_TOOLS
+        ? ` Its tools: ${names.join(", ")}.`
+        : "";
+  return (
+    `backend "${backend}" has no tool "${tool}".${hint} Call ${DISCOVER_TOOL_NAME} with backend_name ` +
+    `"${backend}" for the full list.`
+  );
+}
