@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_GATEWAY_BIN } from "./benchPaths.js";
 
@@ -85,6 +86,8 @@ export interface BenchOptions {
   readonly plan: BenchPlan;
   /** The gateway's entry script; when it does not exist only the direct side is measured. */
   readonly gatewayBin: string;
+  /** When set, every gateway runs with `--cpu-prof` and writes its profile into this folder on exit. */
+  readonly profileDir: string | undefined;
   /** Whether to write `bench/results/latest.json` and `latest.svg`. */
   readonly writeResults: boolean;
   readonly help: boolean;
@@ -96,6 +99,8 @@ export const USAGE = `Usage: node bench/dist/run.js [options]
   --only <items>     comma-separated items by name or number:
                      1 latency, 2 throughput, 3 startup, 4 discovery, 5 memory, 6 payload, 7 framing
   --gateway <file>   gateway entry script (default packages/gateway/dist/bin.js)
+  --profile <dir>    run every gateway under node --cpu-prof, profiles written to <dir> on its exit
+                     (summarise one with: node bench/dist/profileSummary.js <file.cpuprofile>)
   --no-write         print the table only; leave bench/results untouched
   -h, --help         this text
 `;
@@ -111,6 +116,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       quick: { type: "boolean", default: false },
       only: { type: "string" },
       gateway: { type: "string" },
+      profile: { type: "string" },
       "no-write": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -122,7 +128,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     quick: values.quick,
     items,
     plan: values.quick ? QUICK_PLAN : DEFAULT_PLAN,
-    gatewayBin: values.gateway ?? DEFAULT_GATEWAY_BIN,
+    gatewayBin: values.gateway === undefined ? DEFAULT_GATEWAY_BIN : resolve(values.gateway),
+    profileDir: values.profile === undefined ? undefined : resolve(values.profile),
     writeResults: !values["no-write"],
     help: values.help,
   };

@@ -22,6 +22,8 @@ export interface SessionEnvironment {
   readonly gatewayBin: string;
   /** A temp folder for generated gateway configs. */
   readonly workDir: string;
+  /** Node options put before the gateway's script (e.g. `--cpu-prof`); never given to backends. */
+  readonly gatewayNodeArgs: readonly string[];
 }
 
 /** What `close()` found. */
@@ -64,6 +66,7 @@ export class BenchSession {
       side === "direct"
         ? [environment.everythingEntry, "stdio"]
         : [
+            ...environment.gatewayNodeArgs,
             environment.gatewayBin,
             "--config",
             await writeGatewayConfig(environment.workDir, environment.everythingEntry, backendCount),

@@ -91,7 +91,13 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   const context: BenchContext = {
     plan: options.plan,
-    environment: { everythingEntry: resolveEverythingEntry(), gatewayBin: options.gatewayBin, workDir },
+    environment: {
+      everythingEntry: resolveEverythingEntry(),
+      gatewayBin: options.gatewayBin,
+      workDir,
+      gatewayNodeArgs:
+        options.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`],
+    },
     gatewayAvailable,
     log,
     warn: (message) => {
