@@ -40,3 +40,16 @@ export type {
   StateChangeEvent,
   StderrLine,
 } from "./types.js";
+export {
+  DOCKER_REMOVE_TIMEOUT_MS,
+  isDockerRunCommand,
+  prepareDockerRun,
+  removeDockerContainer,
+} from "./dockerRun.js";
+export type { DockerRunContext, PreparedDockerRun } from "./dockerRun.js";
+export { DEFAULT_DOCKER_CLI_TIMEOUT_MS, runDockerCli } from "./dockerCli.js";
+export type { DockerCliOptions, DockerCliResult } from "./dockerCli.js";
+export { sweepOrphanContainers } from "./dockerSweep.js";
+export type { DockerSweepOptions, DockerSweepResult } from "./dockerSweep.js";
+export { DOCKER_LABELS, currentDockerOwner } from "./dockerOwner.js";
+export type { DockerOwner } from "./dockerOwner.js";
