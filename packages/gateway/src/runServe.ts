@@ -4,6 +4,7 @@ import type { Gateway } from "./createGateway.js";
 import { createGateway } from "./createGateway.js";
 import { loadConfig } from "./loadConfig.js";
 import { createLogger } from "./logger.js";
+import { sweepDockerOrphans } from "./sweepDockerOrphans.js";
 
 /** Signals that shut the gateway down. A second one forces an exit with status 1. */
 export const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -30,6 +31,8 @@ export async function runServe(options: CommonOptions, io: ServeIo): Promise<num
   logger.info(
     `serving ${config.backends.length} backends (${available} available) from ${options.configPath}`,
   );
+  // Containers left by a SIGKILLed gateway: removed in the background, never delaying initialize.
+  void sweepDockerOrphans(config, logger);
 
   return new Promise<number>((resolve) => {
     let shuttingDown = false;
