@@ -2,6 +2,7 @@ export { ErrorCode, ProtocolError } from "./errors.js";
 export type { ErrorCodeName, JsonRpcErrorObject, PeerCancelledData, RequestTimeoutData } from "./errors.js";
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_PARTIAL_MESSAGE_TIMEOUT_MS,
   FramingError,
   MessageSerializationError,
   NdjsonMessageReader,

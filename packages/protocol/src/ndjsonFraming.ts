@@ -6,6 +6,9 @@ import type { LargeIdTable } from "./largeIdTable.js";
 /** Default cap on one message (one line), in bytes: 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+/** Default time a partial line may wait for more bytes before `onPartialMessage` fires: 10 s. */
+export const DEFAULT_PARTIAL_MESSAGE_TIMEOUT_MS = 10_000;
+
 const LF = 0x0a;
 const CR = 0x0d;
 const OPEN_BRACE = 0x7b;
@@ -60,11 +63,25 @@ export interface NdjsonReaderOptions {
    * a request with such an id is reported as ERR_FRAME_INVALID (its id could not be echoed exactly).
    */
   largeIds?: LargeIdTable;
+  /**
+   * Fire `onPartialMessage` (`{ messageToken, waitingTime }`) when part of a line has waited this long (ms) with
+   * no byte arriving, and again every period while it stays stalled. Default
+   * {@link DEFAULT_PARTIAL_MESSAGE_TIMEOUT_MS}; 0 disables. The timer is `unref()`'d.
+   */
+  partialMessageTimeoutMs?: number;
 }
 
 export interface NdjsonWriterOptions {
   /** The table shared with the reader; a response whose id is one of its placeholders gets the raw digits. */
   largeIds?: LargeIdTable;
+}
+
+function normalizePartialMessageTimeoutMs(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_PARTIAL_MESSAGE_TIMEOUT_MS;
+  if (!Number.isFinite(value) || value < 0) {
+    throw new TypeError(`partialMessageTimeoutMs must be a non-negative number, got ${String(value)}`);
+  }
+  return value;
 }
 
 function normalizeMaxMessageBytes(value: number | undefined): number {
@@ -108,12 +125,18 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   #pendingCarriageReturn = false;
   #closed = false;
   #listening = false;
+  readonly #partialMessageTimeoutMs: number;
+  #partialTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastDataAt = 0;
+  /** Lines seen so far; identifies the stalled line in `onPartialMessage`. */
+  #messageToken = 0;
 
   constructor(readable: NodeJS.ReadableStream, options: NdjsonReaderOptions = {}) {
     super();
     this.#readable = readable;
     this.#maxMessageBytes = normalizeMaxMessageBytes(options.maxMessageBytes);
     this.#largeIds = options.largeIds;
+    this.#partialMessageTimeoutMs = normalizePartialMessageTimeoutMs(options.partialMessageTimeoutMs);
   }
 
   /** Bytes of the current incomplete line held in memory (never more than `maxMessageBytes`). */
@@ -147,6 +170,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
 
   #detach(): void {
     this.#callback = undefined;
+    this.#clearPartialTimer();
     this.#resetPending();
     const readable = this.#readable;
     readable.off("data", this.#onData);
@@ -158,11 +182,45 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   readonly #onData = (data: Buffer | string): void => {
     try {
       this.#consume(typeof data === "string" ? Buffer.from(data, "utf8") : data);
+      if (this.#partialMessageTimeoutMs > 0) {
+        this.#lastDataAt = Date.now();
+        if (this.#partialTimer === undefined && this.#hasPartialLine()) {
+          this.#armPartialTimer(this.#partialMessageTimeoutMs);
+        }
+      }
     } catch (error) {
       // Defensive: #consume reports bad lines itself; anything else must still not escape the 'data' handler.
       this.fireError(error);
     }
   };
+
+  #hasPartialLine(): boolean {
+    return this.#pendingBytes > 0 || this.#pendingCarriageReturn || this.#discarding;
+  }
+
+  // One timer per period rather than one per chunk: it re-arms itself for the time left since the last byte.
+  #armPartialTimer(delayMs: number): void {
+    const timer = setTimeout(this.#onPartialTimer, delayMs);
+    timer.unref();
+    this.#partialTimer = timer;
+  }
+
+  readonly #onPartialTimer = (): void => {
+    this.#partialTimer = undefined;
+    if (this.#closed || this.#callback === undefined || !this.#hasPartialLine()) return;
+    const waited = Date.now() - this.#lastDataAt;
+    if (waited >= this.#partialMessageTimeoutMs) {
+      this.firePartialMessage({ messageToken: this.#messageToken, waitingTime: waited });
+      this.#armPartialTimer(this.#partialMessageTimeoutMs);
+    } else {
+      this.#armPartialTimer(this.#partialMessageTimeoutMs - waited);
+    }
+  };
+
+  #clearPartialTimer(): void {
+    if (this.#partialTimer !== undefined) clearTimeout(this.#partialTimer);
+    this.#partialTimer = undefined;
+  }
 
   readonly #onEnd = (): void => {
     try {
@@ -185,6 +243,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   };
 
   #fireCloseOnce(): void {
+    this.#clearPartialTimer();
     if (this.#closed) return;
     this.#closed = true;
     this.fireClose();
@@ -227,7 +286,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
       const newline = chunk.indexOf(LF, start);
       const line = chunk.subarray(start, newline);
       if (this.#contentLength(line) > this.#maxMessageBytes) this.#reportTooLarge(line, line.length);
-      else this.#handleLineBuffer(line);
+      else this.#handleLinePieces([line], line.length);
       start = newline + 1;
     }
   }
@@ -285,8 +344,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     if (head.length > 0) pieces.push(head);
     const size = this.#pendingBytes + head.length;
     this.#resetPending();
-    if (pieces.length === 0) return;
-    this.#handleLineBuffer(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, size));
+    if (pieces.length > 0) this.#handleLinePieces(pieces, size);
   }
 
   #resetPending(): void {
@@ -313,20 +371,29 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     );
   }
 
-  #handleLineBuffer(line: Buffer): void {
-    if (line.length === 0) return;
-    let text: string;
+  /** Decode a complete line held in `pieces` (emptied here) and handle it. */
+  #handleLinePieces(pieces: Buffer[], size: number): void {
+    const text = this.#decode(pieces, size);
+    if (text !== undefined) this.#handleLine(text);
+  }
+
+  // A frame of its own, so that neither the pieces nor the joined bytes are reachable while the text is parsed:
+  // a line at the cap would otherwise be held three times during JSON.parse.
+  #decode(pieces: Buffer[], size: number): string | undefined {
+    const line = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, size);
+    pieces.length = 0;
+    if (line.length === 0) return undefined;
     try {
-      text = line.toString("utf8");
+      return line.toString("utf8");
     } catch {
       // Longer than the engine's longest string (only with a cap above ~512 MiB).
       this.#reportTooLarge(line, line.length);
-      return;
+      return undefined;
     }
-    this.#handleLine(text);
   }
 
   #handleLine(text: string): void {
+    this.#messageToken += 1;
     if (text.charCodeAt(0) !== OPEN_BRACE && text.trim() === "") return;
     let value: unknown;
     try {
@@ -438,6 +505,7 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
   #errorCount = 0;
   #ended = false;
   #closed = false;
+  #disposed = false;
 
   constructor(writable: NodeJS.WritableStream, options: NdjsonWriterOptions = {}) {
     super();
@@ -476,6 +544,8 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
 
   /** Release listeners on the stream. Idempotent; does not end the stream. */
   override dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
     const writable = this.#writable;
     writable.off("drain", this.#onDrain);
     writable.off("close", this.#onStreamClose);

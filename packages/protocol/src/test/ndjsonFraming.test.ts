@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
+import sinon from "sinon";
 import type { Message } from "vscode-jsonrpc/node";
 import { PassThrough, Writable } from "node:stream";
 import {
@@ -307,12 +308,82 @@ describe("NdjsonMessageReader", () => {
     expect(events).to.deep.equal(["message", "error boom", "close"]);
   });
 
-  it("rejects an invalid maxMessageBytes with a TypeError naming the option", () => {
+  describe("partial lines", () => {
+    let clock: sinon.SinonFakeTimers | undefined;
+    let reader: NdjsonMessageReader | undefined;
+    afterEach(() => {
+      reader?.dispose();
+      reader = undefined;
+      clock?.restore();
+      clock = undefined;
+    });
+
+    function start(timeoutMs: number): { stream: PassThrough; partials: number[]; methods: string[] } {
+      clock = sinon.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+      const stream = new PassThrough();
+      reader = new NdjsonMessageReader(stream, { partialMessageTimeoutMs: timeoutMs });
+      const partials: number[] = [];
+      const methods: string[] = [];
+      reader.onPartialMessage((info) => partials.push(info.waitingTime));
+      reader.listen((message) => methods.push(methodOf(message)));
+      return { stream, partials, methods };
+    }
+
+    const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+    it("fires onPartialMessage each period while part of a line waits, and stops once the line ends", async () => {
+      const { stream, partials, methods } = start(1000);
+      stream.write('{"jsonrpc":"2.0",');
+      await flush();
+      await clock!.tickAsync(999);
+      expect(partials).to.deep.equal([]);
+      await clock!.tickAsync(1);
+      expect(partials).to.deep.equal([1000]);
+      await clock!.tickAsync(1000);
+      expect(partials).to.deep.equal([1000, 2000]);
+      stream.write('"method":"a"}\n');
+      await flush();
+      await clock!.tickAsync(5000);
+      expect(partials).to.deep.equal([1000, 2000]);
+      expect(methods).to.deep.equal(["a"]);
+    });
+
+    it("does not fire while bytes of the line keep arriving, only once they stop", async () => {
+      const { stream, partials } = start(1000);
+      stream.write('{"jsonrpc":"2.0",');
+      for (let step = 0; step < 6; step += 1) {
+        await flush();
+        await clock!.tickAsync(600);
+        stream.write(" ");
+      }
+      await flush();
+      await clock!.tickAsync(600);
+      expect(partials).to.deep.equal([]);
+      await clock!.tickAsync(400);
+      expect(partials).to.deep.equal([1000]);
+    });
+
+    it("never fires when disabled with 0", async () => {
+      const { stream, partials } = start(0);
+      stream.write('{"jsonrpc":"2.0",');
+      await flush();
+      await clock!.tickAsync(60_000);
+      expect(partials).to.deep.equal([]);
+    });
+  });
+
+  it("rejects an invalid option with a TypeError naming it", () => {
     for (const value of [0, -1, 1.5, Number.NaN]) {
       expect(() => new NdjsonMessageReader(new PassThrough(), { maxMessageBytes: value }))
         .to.throw(TypeError)
         .with.property("message")
         .that.includes("maxMessageBytes");
+    }
+    for (const value of [-1, Number.POSITIVE_INFINITY, Number.NaN]) {
+      expect(() => new NdjsonMessageReader(new PassThrough(), { partialMessageTimeoutMs: value }))
+        .to.throw(TypeError)
+        .with.property("message")
+        .that.includes("partialMessageTimeoutMs");
     }
   });
 });
