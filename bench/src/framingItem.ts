@@ -1,31 +1,12 @@
+import { type FramingBenchResult, runFramingBench } from "./framing.js";
+
+/** Item 7 as stored in latest.json: `runFramingBench`'s result verbatim. */
+export type FramingItemResult = FramingBenchResult;
+
 /**
- * INTEGRATION POINT (item 7). `./framing.ts` is written by another engineer and exports
- * `runFramingBench(options?): Promise<FramingBenchResult>` (framing throughput of @mcpware/protocol against a
- * split-lines + JSON.parse baseline). Until it lands, it is loaded through a computed specifier so this package
- * compiles without it; once it exists this becomes a static import with its real types.
+ * Runs item 7: framing throughput of @mcpware/protocol's `NdjsonMessageReader` against a split-lines +
+ * `JSON.parse` baseline, in this process (no child), plus the one-line memory runs at and over the size cap.
  */
-export interface FramingItemResult {
-  /** Whatever `runFramingBench` returned, kept verbatim in latest.json. */
-  readonly result?: unknown;
-  /** Why item 7 has no figures (module missing, or it threw). */
-  readonly unavailable?: string;
-}
-
-const FRAMING_MODULE = "./framing.js";
-
-/** Runs item 7 through `runFramingBench`, passing `{ quick }`. */
-export async function runFramingItem(quick: boolean): Promise<FramingItemResult> {
-  let framing: { runFramingBench?: (options?: { quick?: boolean }) => Promise<unknown> };
-  try {
-    framing = (await import(FRAMING_MODULE)) as typeof framing;
-  } catch (error) {
-    if ((error as { code?: unknown }).code === "ERR_MODULE_NOT_FOUND") {
-      return { unavailable: "bench/src/framing.ts is not there yet" };
-    }
-    throw error;
-  }
-  if (typeof framing.runFramingBench !== "function") {
-    return { unavailable: "bench/src/framing.ts does not export runFramingBench" };
-  }
-  return { result: await framing.runFramingBench({ quick }) };
+export function runFramingItem(quick: boolean): Promise<FramingItemResult> {
+  return runFramingBench({ quick });
 }

@@ -131,7 +131,8 @@ export function renderMarkdown(results: BenchResults): string {
     "| --- | ---: | ---: | --- |",
     ...results.goals.map(
       (goal) =>
-        `| ${goal.description} | ${formatNumber(goal.value)} | ${goal.target} | ${goalStatus(goal)} |`,
+        `| ${goal.description} | ${goal.value === null ? DASH : goal.value.toFixed(3)} | ${goal.target} | ` +
+        `${goalStatus(goal)} |`,
     ),
   ];
   if (!results.meta.gatewayMeasured) {

@@ -1,159 +1,217 @@
 import type { BenchResults } from "./benchResults.js";
+import { formatMessageSize } from "./framingRows.js";
 import { GOALS } from "./goals.js";
 
-/** One bar: a ratio mcpware/direct; `goal` says whether a goal applies to it and whether it was met. */
+/** A goal that applies to one bar: its target ratio and, once measured, whether it was met. */
+interface BarGoal {
+  readonly target: number;
+  readonly sense: "≤" | "≥";
+  readonly met: boolean | null;
+}
+
+/** One bar: a ratio (null when not measured in this run). Labels may hold `\n` for a second line. */
 interface Bar {
   readonly label: string;
   readonly ratio: number | null;
-  readonly goal?: "met" | "missed";
+  readonly goal?: BarGoal;
 }
 
 interface Panel {
   readonly title: string;
   readonly bars: readonly Bar[];
-  readonly goalLine: { readonly value: number; readonly label: string };
+  readonly left: number;
+  readonly right: number;
 }
 
-const WIDTH = 980;
-const HEIGHT = 460;
-const PANEL_TOP = 70;
-const PANEL_BOTTOM = 370;
-const COLOURS = { neutral: "#5b7db1", met: "#2e8b57", missed: "#c0392b", goal: "#c0392b", parity: "#888888" };
+const WIDTH = 1200;
+const HEIGHT = 500;
+const PANEL_TOP = 80;
+const PANEL_BOTTOM = 380;
+const LEGEND_Y = 450;
+const COLOURS = {
+  neutral: "#5b7db1",
+  met: "#2e8b57",
+  missed: "#c0392b",
+  goal: "#111111",
+  parity: "#888888",
+  grid: "#eeeeee",
+  axis: "#333333",
+  muted: "#555555",
+};
 
 /**
- * A hand-written SVG with two bar panels of mcpware/direct ratios: latencies (lower is better, goal line at the
- * p50 target) and throughputs (higher is better, goal line at the concurrency-32 target). Bars a goal applies to
- * are green when met and red when missed; a dashed grey line marks parity (1.0).
+ * A hand-written SVG with two bar panels of mcpware/direct ratios: latencies (lower is better) and throughputs
+ * (higher is better). A bar that a goal of issue 6 applies to carries its goal line (red dashes across its slot,
+ * target under its label) and is green when met, red when missed; other bars are blue. A grey dashed line marks
+ * parity (1.0). Item 7 (framing) sits in the throughput panel as @mcpware/protocol's reader / the split +
+ * `JSON.parse` baseline.
  */
 export function renderSvgChart(results: BenchResults): string {
+  const goal = (id: string, target: number, sense: BarGoal["sense"]): BarGoal => ({
+    target,
+    sense,
+    met: results.goals.find((candidate) => candidate.id === id)?.met ?? null,
+  });
   const latencyBars: Bar[] = [
-    { label: "echo p50", ratio: results.latency?.p50.ratio ?? null, goal: goalState(results, "latency-p50") },
-    { label: "echo p99", ratio: results.latency?.p99.ratio ?? null },
     {
-      label: "initialize",
-      ratio: results.startup?.initializeReply.ratio ?? null,
-      goal: goalState(results, "initialize"),
+      label: "echo\np50",
+      ratio: results.latency?.p50.ratio ?? null,
+      goal: goal("latency-p50", GOALS.latencyP50Ratio, "≤"),
     },
-    { label: "first result", ratio: results.startup?.firstToolResult.ratio ?? null },
+    { label: "echo\np99", ratio: results.latency?.p99.ratio ?? null },
+    {
+      label: "initialize\nreply",
+      ratio: results.startup?.initializeReply.ratio ?? null,
+      goal: goal("initialize", GOALS.initializeRatio, "≤"),
+    },
+    { label: "first tool\nresult", ratio: results.startup?.firstToolResult.ratio ?? null },
     ...(results.payload?.sizes ?? []).map((size) => ({
-      label: `echo ${size.label}`,
+      label: `echo\n${size.label}`,
       ratio: size.latency.ratio,
     })),
-    { label: "discover (1)", ratio: results.discovery?.warmRatioOneBackend ?? null },
+    { label: "discover\n1 backend", ratio: results.discovery?.warmRatioOneBackend ?? null },
     {
-      label: "discover 16/1",
+      label: "discover\n16 vs 1",
       ratio: results.discovery?.warmScaleRatio ?? null,
-      goal: goalState(results, "discovery-16"),
+      goal: goal("discovery-16", GOALS.discoveryScaleRatio, "≤"),
     },
   ];
-  const throughputBars: Bar[] = (results.throughput?.levels ?? []).map((level) => ({
-    label: `c=${level.concurrency}`,
-    ratio: level.callsPerSecond.ratio,
-    goal: level.concurrency === 32 ? goalState(results, "throughput-c32") : undefined,
-  }));
-  const panels: [Panel, number, number][] = [
-    [
-      {
-        title: "Latency, mcpware / direct (lower is better)",
-        bars: latencyBars,
-        goalLine: { value: GOALS.latencyP50Ratio, label: `goal p50 ≤ ${GOALS.latencyP50Ratio.toFixed(2)}` },
-      },
-      70,
-      640,
-    ],
-    [
-      {
-        title: "Throughput, mcpware / direct (higher is better)",
-        bars: throughputBars,
-        goalLine: {
-          value: GOALS.throughputRatioAt32,
-          label: `goal c=32 ≥ ${GOALS.throughputRatioAt32.toFixed(2)}`,
-        },
-      },
-      710,
-      950,
-    ],
+  const throughputBars: Bar[] = [
+    ...(results.throughput?.levels ?? []).map((level) => ({
+      label: `calls\nc=${level.concurrency}`,
+      ratio: level.callsPerSecond.ratio,
+      goal: level.concurrency === 32 ? goal("throughput-c32", GOALS.throughputRatioAt32, "≥") : undefined,
+    })),
+    ...(results.framing?.throughput ?? []).map((entry) => ({
+      label: `framing\n${formatMessageSize(entry.messageBytes)}`,
+      ratio: entry.ratio,
+    })),
   ];
   const meta = results.meta;
   const footer =
     `${meta.quick ? "quick" : "full"} run ${meta.date} · Node ${meta.node} · ${meta.cpus} CPUs · ` +
-    `server-everything ${meta.serverEverythingVersion ?? "?"} · medians over rounds`;
+    `server-everything ${meta.serverEverythingVersion ?? "?"} · medians over rounds · framing: ours / baseline`;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" ` +
       `font-family="Helvetica, Arial, sans-serif" font-size="12">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
-    text(WIDTH / 2, 28, "mcpware overhead against a direct connection (ratio mcpware / direct)", {
+    text(WIDTH / 2, 28, "mcpware against a direct connection: ratio mcpware / direct", {
       anchor: "middle",
       size: 16,
       weight: "bold",
     }),
-    ...panels.map(([panel, left, right]) => renderPanel(panel, left, right)),
-    text(WIDTH / 2, HEIGHT - 12, footer, { anchor: "middle", size: 11, fill: "#555555" }),
+    renderPanel({ title: "Latency (lower is better)", bars: latencyBars, left: 70, right: 670 }),
+    renderPanel({ title: "Throughput (higher is better)", bars: throughputBars, left: 750, right: 1170 }),
+    renderLegend(),
+    text(WIDTH / 2, HEIGHT - 14, footer, { anchor: "middle", size: 11, fill: COLOURS.muted }),
     `</svg>`,
   ];
   return `${parts.join("\n")}\n`;
 }
 
-function goalState(results: BenchResults, id: string): "met" | "missed" | undefined {
-  const goal = results.goals.find((candidate) => candidate.id === id);
-  if (goal === undefined || goal.met === null) return undefined;
-  return goal.met ? "met" : "missed";
-}
-
-function renderPanel(panel: Panel, left: number, right: number): string {
-  const measured = panel.bars.map((bar) => bar.ratio).filter((ratio): ratio is number => ratio !== null);
-  const yMax = Math.max(1.5, Math.ceil((Math.max(0, ...measured) * 1.15) / 0.5) * 0.5);
+function renderPanel(panel: Panel): string {
+  const { left, right } = panel;
+  const heights = panel.bars.flatMap((bar) => [bar.ratio ?? 0, bar.goal?.target ?? 0]);
+  const yMax = Math.max(1.5, Math.ceil((Math.max(...heights) * 1.12) / 0.5) * 0.5);
   const y = (ratio: number): number =>
     PANEL_BOTTOM - (Math.min(ratio, yMax) / yMax) * (PANEL_BOTTOM - PANEL_TOP);
-  const tickStep = yMax <= 2 ? 0.25 : yMax <= 4 ? 0.5 : 1;
-  const parts: string[] = [
-    text((left + right) / 2, PANEL_TOP - 22, panel.title, { anchor: "middle", weight: "bold" }),
-  ];
+  const tickStep = yMax <= 2 ? 0.25 : yMax <= 4 ? 0.5 : yMax <= 10 ? 1 : 5;
+  const parts = [text((left + right) / 2, PANEL_TOP - 28, panel.title, { anchor: "middle", weight: "bold" })];
   for (let tick = 0; tick <= yMax + 1e-9; tick += tickStep) {
     parts.push(
-      `<line x1="${left}" y1="${fixed(y(tick))}" x2="${right}" y2="${fixed(y(tick))}" stroke="#eeeeee"/>`,
-      text(left - 6, y(tick) + 4, tick.toFixed(2), { anchor: "end", size: 10, fill: "#555555" }),
+      `<line x1="${left}" y1="${fixed(y(tick))}" x2="${right}" y2="${fixed(y(tick))}" stroke="${COLOURS.grid}"/>`,
+      text(left - 6, y(tick) + 4, tick.toFixed(2), { anchor: "end", size: 10, fill: COLOURS.muted }),
     );
   }
   parts.push(
-    `<line x1="${left}" y1="${PANEL_TOP}" x2="${left}" y2="${PANEL_BOTTOM}" stroke="#333333"/>`,
-    `<line x1="${left}" y1="${PANEL_BOTTOM}" x2="${right}" y2="${PANEL_BOTTOM}" stroke="#333333"/>`,
+    `<line x1="${left}" y1="${PANEL_TOP}" x2="${left}" y2="${PANEL_BOTTOM}" stroke="${COLOURS.axis}"/>`,
+    `<line x1="${left}" y1="${PANEL_BOTTOM}" x2="${right}" y2="${PANEL_BOTTOM}" stroke="${COLOURS.axis}"/>`,
+    dashedLine(left, right, y(1), COLOURS.parity, 1),
   );
   const slot = (right - left) / Math.max(1, panel.bars.length);
   const barWidth = Math.min(44, slot * 0.6);
   panel.bars.forEach((bar, index) => {
     const centre = left + slot * (index + 0.5);
-    parts.push(text(centre, PANEL_BOTTOM + 16, bar.label, { anchor: "middle", size: 10 }));
+    const labelLines = bar.label.split("\n");
+    labelLines.forEach((line, lineIndex) => {
+      parts.push(text(centre, PANEL_BOTTOM + 16 + lineIndex * 13, line, { anchor: "middle", size: 10 }));
+    });
     if (bar.ratio === null) {
       parts.push(text(centre, PANEL_BOTTOM - 6, "n/a", { anchor: "middle", size: 10, fill: "#999999" }));
-      return;
+    } else {
+      parts.push(renderBar(bar.ratio, bar, centre, barWidth, y, yMax));
     }
-    const colour = bar.goal === undefined ? COLOURS.neutral : COLOURS[bar.goal];
-    const top = y(bar.ratio);
-    parts.push(
-      `<rect x="${fixed(centre - barWidth / 2)}" y="${fixed(top)}" width="${fixed(barWidth)}" ` +
-        `height="${fixed(PANEL_BOTTOM - top)}" fill="${colour}"><title>${escapeXml(bar.label)}: ` +
-        `${bar.ratio.toFixed(3)}</title></rect>`,
-      text(centre, top - 4, bar.ratio.toFixed(2), { anchor: "middle", size: 10 }),
-    );
+    // Drawn after the bar so that the goal line stays visible across it.
+    if (bar.goal !== undefined) {
+      const goalText = `goal ${bar.goal.sense} ${bar.goal.target.toFixed(2)}`;
+      parts.push(
+        dashedLine(centre - slot * 0.45, centre + slot * 0.45, y(bar.goal.target), COLOURS.goal, 2),
+        text(centre, PANEL_BOTTOM + 16 + labelLines.length * 13, goalText, {
+          anchor: "middle",
+          size: 10,
+          fill: COLOURS.goal,
+        }),
+      );
+    }
   });
+  return parts.join("\n");
+}
+
+function renderBar(
+  ratio: number,
+  bar: Bar,
+  centre: number,
+  barWidth: number,
+  y: (ratio: number) => number,
+  yMax: number,
+): string {
+  const colour =
+    bar.goal === undefined || bar.goal.met === null
+      ? COLOURS.neutral
+      : bar.goal.met
+        ? COLOURS.met
+        : COLOURS.missed;
+  const top = y(ratio);
+  const title = `${bar.label.replace("\n", " ")}: ${ratio.toFixed(3)}`;
+  const rect =
+    `<rect x="${fixed(centre - barWidth / 2)}" y="${fixed(top)}" width="${fixed(barWidth)}" ` +
+    `height="${fixed(PANEL_BOTTOM - top)}" fill="${colour}"><title>${escapeXml(title)}</title></rect>`;
+  const label = text(centre, top - 5, ratio > yMax ? `${ratio.toFixed(2)}↑` : ratio.toFixed(2), {
+    anchor: "middle",
+    size: 10,
+    weight: "bold",
+  });
+  return `${rect}\n${label}`;
+}
+
+function renderLegend(): string {
+  const items: [string, string][] = [
+    [COLOURS.met, "goal met"],
+    [COLOURS.missed, "goal missed"],
+    [COLOURS.neutral, "no goal (reported)"],
+  ];
+  const parts: string[] = [];
+  let x = 250;
+  for (const [colour, label] of items) {
+    parts.push(
+      `<rect x="${x}" y="${LEGEND_Y - 10}" width="12" height="12" fill="${colour}"/>`,
+      text(x + 18, LEGEND_Y, label, { size: 11 }),
+    );
+    x += 150;
+  }
   parts.push(
-    dashedLine(left, right, y(1), COLOURS.parity),
-    text(right, y(1) - 4, "parity 1.00", { anchor: "end", size: 10, fill: COLOURS.parity }),
-    dashedLine(left, right, y(panel.goalLine.value), COLOURS.goal),
-    text(right, y(panel.goalLine.value) + 12, panel.goalLine.label, {
-      anchor: "end",
-      size: 10,
-      fill: COLOURS.goal,
-    }),
+    dashedLine(x, x + 30, LEGEND_Y - 4, COLOURS.goal, 2),
+    text(x + 36, LEGEND_Y, "goal line of that bar", { size: 11 }),
+    dashedLine(x + 190, x + 220, LEGEND_Y - 4, COLOURS.parity, 1),
+    text(x + 226, LEGEND_Y, "parity (1.00)", { size: 11 }),
   );
   return parts.join("\n");
 }
 
-function dashedLine(left: number, right: number, y: number, colour: string): string {
+function dashedLine(x1: number, x2: number, y: number, colour: string, width: number): string {
   return (
-    `<line x1="${left}" y1="${fixed(y)}" x2="${right}" y2="${fixed(y)}" stroke="${colour}" ` +
-    `stroke-width="1.5" stroke-dasharray="6 4"/>`
+    `<line x1="${fixed(x1)}" y1="${fixed(y)}" x2="${fixed(x2)}" y2="${fixed(y)}" stroke="${colour}" ` +
+    `stroke-width="${width}" stroke-dasharray="6 4"/>`
   );
 }
 
