@@ -104,10 +104,13 @@ function normalizeMaxMessageBytes(value: number | undefined): number {
  *   ERR_FRAME_PARSE; valid JSON that is not one JSON-RPC 2.0 message object (a batch array, a scalar, no
  *   `jsonrpc: "2.0"`, a non-string `method`, a request id that is null, fractional or not a string/number,
  *   params that are not an object/array, a response without `result`/`error`) → ERR_FRAME_INVALID.
- * - A request id that is an integer beyond 2^53 is replaced by a {@link LargeIdTable} placeholder (see there).
+ * - A request id that is an integer beyond 2^53 (written as a plain integer literal) is replaced by a
+ *   {@link LargeIdTable} placeholder when the `largeIds` option is set (see there), otherwise the line is
+ *   ERR_FRAME_INVALID. Response ids are never substituted (our own request ids are small).
  * - Nesting depth is not capped here: `JSON.parse` copes with any depth, and a check would cost a scan of every
  *   line; the writer rejects what it cannot serialize instead.
- * - Bytes after the last `\n` when the stream ends are treated as a final line.
+ * - Bytes after the last `\n` when the stream ends are treated as a final line (delivered if valid).
+ * - A partial line that waits `partialMessageTimeoutMs` without a byte arriving fires `onPartialMessage`.
  * - Stream `'end'`/`'close'` fire `onClose` once; a stream `'error'` fires `onError` with that error.
  * - Nothing throws out of the stream handlers; an exception from the callback is reported through `onError`.
  */
@@ -179,9 +182,9 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     readable.off("error", this.#onError);
   }
 
-  readonly #onData = (data: Buffer | string): void => {
+  readonly #onData = (data: Buffer | Uint8Array | string): void => {
     try {
-      this.#consume(typeof data === "string" ? Buffer.from(data, "utf8") : data);
+      this.#consume(toBuffer(data));
       if (this.#partialMessageTimeoutMs > 0) {
         this.#lastDataAt = Date.now();
         if (this.#partialTimer === undefined && this.#hasPartialLine()) {
@@ -492,7 +495,7 @@ interface QueuedWrite {
  *   rejects that write and every later one; the writer always listens for `'error'`, so the stream never emits
  *   an unhandled one. Stream `'close'` fires `onClose` once.
  * - A message `JSON.stringify` cannot serialize is rejected with {@link MessageSerializationError}; nothing is
- *   written, the writer stays usable and `onError` is not fired.
+ *   written, the writer stays usable and `onError` is not fired. A write after {@link end} is rejected too.
  * - A message whose `id` is a placeholder of the `largeIds` table is written with the raw digits (`jsonrpc`,
  *   `id` first) and the placeholder is released.
  */
@@ -517,6 +520,7 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
   }
 
   write(msg: Message): Promise<void> {
+    if (this.#ended) return Promise.reject(new Error("cannot write: end() was called on this writer"));
     let line: string;
     try {
       line = this.#serialize(msg);
@@ -656,6 +660,13 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
 }
 
 function ignoreError(): void {}
+
+/** Streams deliver Buffers, but strings (after `setEncoding`) and plain Uint8Arrays (object mode) are accepted. */
+function toBuffer(data: Buffer | Uint8Array | string): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (typeof data === "string") return Buffer.from(data, "utf8");
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
 
 function describe(msg: Message): string {
   const record = msg as unknown as Record<string, unknown>;

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import sinon from "sinon";
 import type { Message } from "vscode-jsonrpc/node";
-import { PassThrough, Writable } from "node:stream";
+import { PassThrough, Readable, Writable } from "node:stream";
 import {
   FramingError,
   MessageSerializationError,
@@ -224,6 +224,27 @@ describe("NdjsonMessageReader", () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  it("reads strings from a stream with an encoding set and plain Uint8Arrays from an object-mode stream", async () => {
+    const text = '{"jsonrpc":"2.0","method":"é"}\n{"jsonrpc":"2.0","method":"日本"}\n';
+    const methods: string[][] = [];
+    for (const stream of [
+      Readable.from([Buffer.from(text)], { objectMode: false }).setEncoding("utf8"),
+      Readable.from([encoder.encode(text.slice(0, 25)), encoder.encode(text.slice(25))]),
+    ]) {
+      const reader = new NdjsonMessageReader(stream);
+      const seen: string[] = [];
+      const closed = new Promise<void>((resolve) => reader.onClose(resolve));
+      reader.listen((message) => seen.push(methodOf(message)));
+      await closed;
+      reader.dispose();
+      methods.push(seen);
+    }
+    expect(methods).to.deep.equal([
+      ["é", "日本"],
+      ["é", "日本"],
+    ]);
   });
 
   it("delivers a final line that has no newline when the stream ends", async () => {
@@ -528,6 +549,17 @@ describe("NdjsonMessageWriter", () => {
     await writer.write({ jsonrpc: "2.0", method: "good" } as Message);
     expect(String(sink.read())).to.equal('{"jsonrpc":"2.0","method":"good"}\n');
     expect(fired).to.deep.equal([]);
+  });
+
+  it("rejects a write after end() without writing it", async () => {
+    const sink = new PassThrough();
+    const writer = new NdjsonMessageWriter(sink);
+    disposables.push(() => writer.dispose());
+    await writer.write({ jsonrpc: "2.0", method: "a" } as Message);
+    writer.end();
+    const outcome = await settle(writer.write({ jsonrpc: "2.0", method: "b" } as Message));
+    expect(outcome.ok).to.equal(false);
+    expect(String(sink.read())).to.equal('{"jsonrpc":"2.0","method":"a"}\n');
   });
 
   it("ends the stream after the queued messages and fires onClose once", async () => {
