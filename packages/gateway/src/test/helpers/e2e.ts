@@ -1,0 +1,226 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The checkout root, from this file's place in `packages/gateway/dist/test/helpers/`. */
+export const REPO_ROOT = fileURLToPath(new URL("../../../../../", import.meta.url));
+/** The built gateway binary. */
+export const BIN = fileURLToPath(new URL("../../bin.js", import.meta.url));
+/** The fixture server (built). */
+export const TEST_SERVER = fileURLToPath(new URL("../fixtures/testServer.js", import.meta.url));
+export const EVERYTHING_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "mcp-server-everything");
+export const MEMORY_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "mcp-server-memory");
+export const FILESYSTEM_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "mcp-server-filesystem");
+
+/** The environment given to the gateway: enough to run node and the npm bins, nothing else. */
+export function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ["PATH", "HOME", "LANG", "TMPDIR"]) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/** Backend entries (keyed form) for the real npm servers and the fixture. */
+export const backends = {
+  everything: (description = "the MCP test server") => ({
+    command: EVERYTHING_BIN,
+    args: ["stdio"],
+    description,
+  }),
+  memory: (file: string) => ({
+    command: MEMORY_BIN,
+    description: "a knowledge graph",
+    env: { MEMORY_FILE_PATH: file },
+  }),
+  filesystem: (folder: string) => ({ command: FILESYSTEM_BIN, args: [folder], description: "files" }),
+  fixture: (args: string[] = [], extra: Record<string, unknown> = {}) => ({
+    command: process.execPath,
+    args: [TEST_SERVER, ...args],
+    description: "the fixture server",
+    ...extra,
+  }),
+};
+
+export class TempDir {
+  private constructor(readonly path: string) {}
+  static async create(): Promise<TempDir> {
+    return new TempDir(await mkdtemp(path.join(tmpdir(), "mcpware-e2e-")));
+  }
+  file(name: string): string {
+    return path.join(this.path, name);
+  }
+  async writeJson(name: string, value: unknown): Promise<string> {
+    const file = this.file(name);
+    await writeFile(file, typeof value === "string" ? value : JSON.stringify(value, null, 2));
+    return file;
+  }
+  async dispose(): Promise<void> {
+    await rm(this.path, { recursive: true, force: true });
+  }
+}
+
+/** A connected SDK client on a gateway child process. */
+export interface Session {
+  client: Client;
+  transport: StdioClientTransport;
+  pid: number;
+  stderr(): string;
+  close(): Promise<void>;
+}
+
+/** Starts the built gateway on `configFile` and connects the official SDK client to it over stdio. */
+export async function connect(
+  configFile: string,
+  options: { env?: Record<string, string>; args?: string[]; cwd?: string } = {},
+): Promise<Session> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN, "--config", configFile, ...(options.args ?? [])],
+    env: baseEnv(options.env),
+    stderr: "pipe",
+    cwd: options.cwd ?? REPO_ROOT,
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  const client = new Client({ name: "mcpware-e2e", version: "1.0.0" });
+  await client.connect(transport);
+  const pid = transport.pid;
+  if (pid === null) throw new Error("the gateway has no pid");
+  let closed: Promise<void> | undefined;
+  return {
+    client,
+    transport,
+    pid,
+    stderr: () => stderr,
+    close: () => (closed ??= client.close()),
+  };
+}
+
+/** The text of a tool result's text blocks, joined. */
+export function textOf(result: unknown): string {
+  const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
+  return content.map((block) => (block.type === "text" ? (block.text ?? "") : "")).join("\n");
+}
+
+interface ProcessEntry {
+  pid: number;
+  ppid: number;
+  state: string;
+}
+
+async function readProcessTable(): Promise<ProcessEntry[]> {
+  const entries: ProcessEntry[] = [];
+  for (const name of await readdir("/proc")) {
+    if (!/^[0-9]+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      entries.push({ pid: Number(name), state: fields[0]!, ppid: Number(fields[1]) });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return entries;
+}
+
+/** Every live descendant of `pid` (children, grandchildren, …), from /proc. */
+export async function descendantsOf(pid: number): Promise<number[]> {
+  const table = await readProcessTable();
+  const found: number[] = [];
+  let frontier = [pid];
+  while (frontier.length > 0) {
+    const next = table
+      .filter((entry) => frontier.includes(entry.ppid) && entry.state !== "Z")
+      .map((entry) => entry.pid);
+    found.push(...next);
+    frontier = next;
+  }
+  return found;
+}
+
+/** Whether a process is running (exists and is not a zombie). */
+export async function isAlive(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Polls until none of `pids` is alive or the deadline passes; returns those still alive. */
+export async function waitForExit(pids: readonly number[], deadlineMs = 10_000): Promise<number[]> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const alive: number[] = [];
+    for (const pid of pids) if (await isAlive(pid)) alive.push(pid);
+    if (alive.length === 0 || Date.now() > end) return alive;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Polls `check` until it returns true or the deadline passes. */
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  deadlineMs = 10_000,
+): Promise<boolean> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > end) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Kills whatever is left of a test's processes (cleanup after a failed assertion). */
+export function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+}
+
+/**
+ * Owns what one test creates: a temp folder and gateway sessions. `dispose()` closes every session and
+ * fails when any gateway, backend or grandchild process outlives it.
+ */
+export class Harness {
+  private readonly sessions: Session[] = [];
+  private dir: TempDir | undefined;
+
+  async temp(): Promise<TempDir> {
+    this.dir ??= await TempDir.create();
+    return this.dir;
+  }
+
+  /** Writes `config` to the temp folder and connects a session to a gateway on it. */
+  async start(config: unknown, options: Parameters<typeof connect>[1] = {}): Promise<Session> {
+    const dir = await this.temp();
+    const file = await dir.writeJson(`config-${this.sessions.length}.json`, config);
+    const session = await connect(file, options);
+    this.sessions.push(session);
+    return session;
+  }
+
+  async dispose(): Promise<void> {
+    const pids: number[] = [];
+    for (const session of this.sessions) pids.push(session.pid, ...(await descendantsOf(session.pid)));
+    await Promise.allSettled(this.sessions.map((session) => session.close()));
+    this.sessions.length = 0;
+    const alive = await waitForExit(pids);
+    killAll(alive);
+    await this.dir?.dispose();
+    this.dir = undefined;
+    if (alive.length > 0) throw new Error(`processes outlived the test: ${alive.join(", ")}`);
+  }
+}

@@ -1,0 +1,103 @@
+import { expect } from "chai";
+import { existsSync, readFileSync } from "node:fs";
+import { ErrorCode } from "@mcpware/protocol";
+import { EmptyResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { Harness, backends, textOf } from "./helpers/e2e.js";
+
+describe("gateway server (end to end over stdio)", function () {
+  this.timeout(60_000);
+  let harness: Harness;
+  beforeEach(() => {
+    harness = new Harness();
+  });
+  afterEach(async () => {
+    await harness.dispose();
+  });
+
+  it("answers initialize before any backend is started", async () => {
+    const dir = await harness.temp();
+    const marker = dir.file("slow.marker");
+    const session = await harness.start({
+      backends: { slow: backends.fixture(["--marker", marker, "--start-delay", "2000"]) },
+    });
+    // connect() resolved: initialize was answered. The backend was never spawned for it.
+    expect(existsSync(marker)).to.equal(false);
+    expect(session.client.getServerVersion()).to.deep.include({ name: "mcpware" });
+    const result = await session.client.callTool({ name: "discover_backend_tools", arguments: {} });
+    expect(existsSync(marker)).to.equal(true);
+    expect(textOf(result)).to.include("echo");
+  });
+
+  it("reports its name, version, tools capability and every backend in the instructions", async () => {
+    const session = await harness.start({
+      backends: {
+        everything: backends.everything("the reference server"),
+        gh: { command: "docker", env: { TOKEN: "${MCPWARE_TEST_UNSET_TOKEN}" }, description: "GitHub" },
+      },
+    });
+    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    expect(session.client.getServerVersion()).to.deep.equal({ name: "mcpware", version });
+    expect(session.client.getServerCapabilities()).to.have.property("tools");
+    const instructions = session.client.getInstructions() ?? "";
+    expect(instructions).to.include("everything: the reference server");
+    expect(instructions).to.include("gh: GitHub").and.to.include("MCPWARE_TEST_UNSET_TOKEN");
+  });
+
+  it("lists exactly the two meta-tools with their schemas", async () => {
+    const session = await harness.start({ backends: { a: backends.fixture(), b: backends.fixture() } });
+    const { tools } = await session.client.listTools();
+    expect(tools.map((tool) => tool.name)).to.deep.equal(["discover_backend_tools", "use_tool"]);
+    const [discover, use] = tools;
+    expect(discover!.inputSchema.properties).to.have.keys("backend_name", "backend_server");
+    expect(discover!.outputSchema).to.have.nested.property("properties.backends");
+    expect(use!.inputSchema.required).to.deep.equal(["backend_server", "server_tool"]);
+    expect(use!.inputSchema.properties)
+      .to.have.nested.property("backend_server.enum")
+      .that.deep.equals(["a", "b"]);
+  });
+
+  it("answers ping while a long call is in flight", async () => {
+    const session = await harness.start({ backends: { f: backends.fixture() } });
+    const order: string[] = [];
+    const call = session.client
+      .callTool({
+        name: "use_tool",
+        arguments: { backend_server: "f", server_tool: "slow", tool_arguments: { ms: 3000 } },
+      })
+      .then((result) => {
+        order.push("call");
+        return result;
+      });
+    // Wait until the backend is running the call, so the ping overlaps it.
+    await session.client.callTool({
+      name: "use_tool",
+      arguments: { backend_server: "f", server_tool: "echo", tool_arguments: { text: "x" } },
+    });
+    await session.client.ping();
+    order.push("ping");
+    expect(textOf(await call)).to.equal("slept 3000 ms");
+    expect(order).to.deep.equal(["ping", "call"]);
+  });
+
+  it("answers unknown methods, server/discover included, with -32601", async () => {
+    const session = await harness.start({ backends: { f: backends.fixture() } });
+    for (const method of ["server/discover", "resources/list", "no/such/method"]) {
+      const error = await session.client.request({ method, params: {} }, EmptyResultSchema).then(
+        () => undefined,
+        (caught: unknown) => caught as { code: number },
+      );
+      expect(error, method).to.have.property("code", ErrorCode.MethodNotFound);
+    }
+  });
+
+  it("answers a call of a tool it does not have with -32602", async () => {
+    const session = await harness.start({ backends: { f: backends.fixture() } });
+    const error = await session.client.callTool({ name: "echo", arguments: {} }).then(
+      () => undefined,
+      (caught: unknown) => caught as { code: number },
+    );
+    expect(error).to.have.property("code", ErrorCode.InvalidParams);
+  });
+});
