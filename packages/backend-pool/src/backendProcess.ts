@@ -251,11 +251,15 @@ export class BackendProcess {
   request(method: string, params: unknown, options: ProcessRequestOptions): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
       const startedAt = performance.now();
+      const { signal } = options;
+      if (signal.aborted) {
+        reject(options.abortError());
+        return;
+      }
       if (this.#deathError !== undefined || this.#broken || this.#stopping) {
         void this.#death.then((death) => reject(this.#errorFor(death, method, startedAt)));
         return;
       }
-      const { signal } = options;
       let settled = false;
       let routeKey: string | undefined;
       const finish = (settle: () => void): void => {
@@ -269,10 +273,6 @@ export class BackendProcess {
       };
       const pending: PendingRequest = { method, startedAt, fail: (error) => finish(() => reject(error)) };
       const onAbort = (): void => finish(() => reject(options.abortError()));
-      if (signal.aborted) {
-        reject(options.abortError());
-        return;
-      }
       this.#pending.add(pending);
       signal.addEventListener("abort", onAbort, { once: true });
 
@@ -370,7 +370,7 @@ export class BackendProcess {
   /** The death error specialised for one request (method, elapsed time). */
   #errorFor(death: BackendError, method: string, startedAt: number | undefined): BackendError {
     return new BackendError(death.code, death.message, {
-      backend: death.backend,
+      backend: death.backend ?? this.#host.spec.name,
       method,
       elapsedMs: startedAt === undefined ? undefined : Math.round(performance.now() - startedAt),
       exitCode: death.exitCode,
