@@ -145,6 +145,7 @@ class Connection implements McpConnection {
     this.#largeIds = options.largeIds ?? new LargeIdTable();
     const framingReader = new NdjsonMessageReader(readable, {
       maxMessageBytes: options.maxMessageBytes,
+      partialMessageTimeoutMs: options.partialMessageTimeoutMs,
       largeIds: this.#largeIds,
     });
     const framingWriter = new NdjsonMessageWriter(writable, { largeIds: this.#largeIds });

@@ -10,6 +10,17 @@ import { rejectionOf } from "./fixtures/rejectionOf.js";
 describe("createMcpConnection", () => {
   let pair: ConnectionPair;
   let cleanups: (() => void)[];
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+
+  before(() => process.on("unhandledRejection", onUnhandled));
+
+  after(() => {
+    process.off("unhandledRejection", onUnhandled);
+    expect(unhandled, "unhandled rejections during the suite").to.deep.equal([]);
+  });
 
   beforeEach(() => {
     pair = createConnectionPair();
@@ -249,6 +260,19 @@ describe("createMcpConnection", () => {
       pair.server.dispose();
       expect(handlerSignal.aborted).to.equal(true);
       expect((handlerSignal.reason as ProtocolError).code).to.equal(ErrorCode.ConnectionClosed);
+    });
+
+    it("reports a failing readable stream through onError, closes and rejects pending requests", async () => {
+      const errors: Error[] = [];
+      pair.client.onError((error) => errors.push(error));
+      pair.server.onRequest("hang", () => new Promise(() => {}));
+      const pending = pair.client.sendRequest("hang");
+      const failure = new Error("read ECONNRESET");
+      pair.serverToClient.destroy(failure);
+      const error = (await rejectionOf(pending)) as ProtocolError;
+      expect(error.code).to.equal(ErrorCode.ConnectionClosed);
+      expect(errors).to.include(failure);
+      expect(pair.client.isClosed).to.equal(true);
     });
 
     it("does not crash when writing to a destroyed stream (EPIPE) and reports it through onError", async () => {
