@@ -83,11 +83,14 @@ export class InboundRequests {
     else this.#byPeerKey.set(key, rest);
   }
 
-  /** Forget every entry, aborting each one's signal with `reason`. */
+  /** Forget every entry (their responses will never be written), aborting each one's signal with `reason`. */
   abortAll(reason: unknown): void {
     const entries = [...this.#byInternalId.values()];
     this.#byInternalId.clear();
     this.#byPeerKey.clear();
-    for (const entry of entries) entry.controller.abort(reason);
+    for (const entry of entries) {
+      this.#largeIds.release(entry.id);
+      entry.controller.abort(reason);
+    }
   }
 }

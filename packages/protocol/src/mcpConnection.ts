@@ -66,16 +66,25 @@ export type FallbackNotificationHandler = (method: string, params: unknown) => v
  * One MCP peer over a pair of byte streams. See `createMcpConnection`.
  */
 export interface McpConnection extends Disposable {
-  /** Start reading. Handlers registered before or after are honoured. Idempotent. */
+  /** Start reading. Handlers registered before or after are honoured. Idempotent; no-op once closed. */
   listen(): void;
   /**
    * Send a request. Params are sent exactly as given (omitted when undefined).
    * Resolves with the peer's `result`; rejects with a `ProtocolError`: the peer's error (local
    * vscode-jsonrpc codes mapped to -32603), `RequestTimeout` (-32001) on deadline or abort (after sending
    * `notifications/cancelled`), `ConnectionClosed` (-32000) when the connection closes first.
+   *
+   * Deadline or abort settle the promise at once, without waiting for the peer; `data` is a
+   * `RequestTimeoutData` (`{reason: "timeout", method, timeoutMs}` or `{reason: "aborted", method}`, the
+   * signal's reason then being the `cause`); a late reply is dropped. `initialize` is never cancelled at the
+   * peer (MCP), only rejected locally. An already-aborted signal rejects without sending anything. Before
+   * `listen()` it rejects with -32603; a bad `timeoutMs` rejects with a `TypeError`.
    */
   sendRequest<R = unknown>(method: string, params?: unknown, options?: RequestOptions): Promise<R>;
-  /** Send a notification; params as given (omitted when undefined). */
+  /**
+   * Send a notification; params as given (omitted when undefined). Resolves once handed to the stream; rejects
+   * with `ConnectionClosed` (-32000) once closed, -32603 when the write fails.
+   */
   sendNotification(method: string, params?: unknown): Promise<void>;
   /** Handle one method. The handler's return value is the result (`undefined` → `{}`); a thrown `ProtocolError` chooses the error code, anything else → -32603. */
   onRequest(method: string, handler: RequestHandler): Disposable;

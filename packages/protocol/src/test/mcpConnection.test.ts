@@ -85,6 +85,14 @@ describe("createMcpConnection", () => {
       expect(async.code).to.equal(ErrorCode.InternalError);
     });
 
+    it("answers -32603 for the same request when the handler's result cannot be serialized", async () => {
+      pair.server.onRequest("bigint", () => ({ value: 10n }));
+      const error = (await rejectionOf(pair.client.sendRequest("bigint"))) as ProtocolError;
+      expect(error.code).to.equal(ErrorCode.InternalError);
+      pair.server.onRequest("ping", () => ({}));
+      expect(await pair.client.sendRequest("ping")).to.deep.equal({});
+    });
+
     it("answers -32601 for a method without a handler", async () => {
       const error = (await rejectionOf(pair.client.sendRequest("unknown/method"))) as ProtocolError;
       expect(error).to.be.instanceOf(ProtocolError);
