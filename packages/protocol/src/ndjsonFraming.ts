@@ -16,6 +16,14 @@ const EXCERPT_CHARS = 200;
 const EMPTY = Buffer.alloc(0);
 /** Bytes decoded from an over-cap line for its excerpt (enough for 200 characters of any UTF-8). */
 const EXCERPT_BYTES = EXCERPT_CHARS * 4;
+/** Bytes kept from the end of an over-cap line, to find an `id` written last. */
+const TAIL_BYTES = 256;
+const CR_BUFFER = Buffer.from([CR]);
+const ID_VALUE = String.raw`(-?\d+|"(?:[^"\\]|\\.)*")`;
+const HEAD_ID = new RegExp(
+  String.raw`^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*${ID_VALUE}\s*[,}]`,
+);
+const TAIL_ID = new RegExp(String.raw`[{,]\s*"id"\s*:\s*${ID_VALUE}\s*\}\s*$`);
 
 /** Why a line was not delivered as a message. */
 export type FramingErrorCode = "ERR_FRAME_PARSE" | "ERR_FRAME_INVALID" | "ERR_FRAME_TOO_LARGE";
@@ -33,14 +41,23 @@ export class FramingError extends Error {
     /** The first bytes of the offending line (at most 200 characters), for diagnostics. */
     readonly excerpt: string,
     /**
-     * The offending line's size in bytes (without its line terminator). For ERR_FRAME_TOO_LARGE: the bytes seen
-     * when the cap was exceeded (the error fires at once; the rest of the line is discarded as it arrives).
+     * The offending line's size in bytes, without its line terminator. ERR_FRAME_TOO_LARGE fires when the line
+     * ends (newline, end or close of the stream), so this is the full size of the discarded line.
      */
     readonly byteLength: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; requestId?: string | number },
   ) {
     super(message, options);
+    this.requestId = options?.requestId;
   }
+
+  /**
+   * The id of the offending message when it could be told (a string or a safe integer), so its owner can be
+   * answered or failed at once: for ERR_FRAME_INVALID the parsed object's `id`; for ERR_FRAME_TOO_LARGE an `id`
+   * member found at the start of the line (`{"jsonrpc":"2.0","id":…`) or at its end (`…,"id":…}`, where SDK
+   * peers write it). Otherwise `undefined`.
+   */
+  readonly requestId: string | number | undefined;
 }
 
 /**
@@ -122,8 +139,8 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   /** Pieces of the current, incomplete line. */
   #pending: Buffer[] = [];
   #pendingBytes = 0;
-  /** Inside an over-cap line: drop bytes until the next `\n`. */
-  #discarding = false;
+  /** Inside an over-cap line: its bytes are dropped until the next `\n`. */
+  #overflow: Overflow | undefined;
   /** A '\r' that arrived exactly at the cap, held back in case '\n' follows. */
   #pendingCarriageReturn = false;
   #closed = false;
@@ -175,6 +192,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     this.#callback = undefined;
     this.#clearPartialTimer();
     this.#resetPending();
+    this.#overflow = undefined;
     const readable = this.#readable;
     readable.off("data", this.#onData);
     readable.off("end", this.#onEnd);
@@ -198,7 +216,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   };
 
   #hasPartialLine(): boolean {
-    return this.#pendingBytes > 0 || this.#pendingCarriageReturn || this.#discarding;
+    return this.#pendingBytes > 0 || this.#pendingCarriageReturn || this.#overflow !== undefined;
   }
 
   // One timer per period rather than one per chunk: it re-arms itself for the time left since the last byte.
@@ -228,9 +246,9 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   readonly #onEnd = (): void => {
     try {
       // Bytes after the last '\n' are a final line.
-      if (this.#pendingBytes > 0 || this.#pendingCarriageReturn) this.#completeLine(EMPTY);
+      if (this.#overflow !== undefined) this.#finishOverflow();
+      else if (this.#pendingBytes > 0 || this.#pendingCarriageReturn) this.#completeLine(EMPTY);
       this.#resetPending();
-      this.#discarding = false;
     } catch (error) {
       this.fireError(error);
     }
@@ -238,6 +256,11 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   };
 
   readonly #onClose = (): void => {
+    try {
+      if (this.#overflow !== undefined && !this.#closed) this.#finishOverflow();
+    } catch (error) {
+      this.fireError(error);
+    }
     this.#fireCloseOnce();
   };
 
@@ -255,10 +278,14 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   #consume(chunk: Buffer): void {
     const length = chunk.length;
     let start = 0;
-    if (this.#discarding) {
+    if (this.#overflow !== undefined) {
       const newline = chunk.indexOf(LF);
-      if (newline < 0) return;
-      this.#discarding = false;
+      if (newline < 0) {
+        this.#extendOverflow(chunk);
+        return;
+      }
+      this.#extendOverflow(chunk.subarray(0, newline));
+      this.#finishOverflow();
       start = newline + 1;
     } else if (this.#pendingBytes > 0 || this.#pendingCarriageReturn) {
       const newline = chunk.indexOf(LF);
@@ -288,7 +315,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     while (start <= last) {
       const newline = chunk.indexOf(LF, start);
       const line = chunk.subarray(start, newline);
-      if (this.#contentLength(line) > this.#maxMessageBytes) this.#reportTooLarge(line, line.length);
+      if (this.#contentLength(line) > this.#maxMessageBytes) this.#reportTooLarge(line, line, line.length);
       else this.#handleLinePieces([line], line.length);
       start = newline + 1;
     }
@@ -322,9 +349,27 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
       this.#pendingCarriageReturn = true;
       return;
     }
-    this.#reportTooLarge(this.#pending[0] ?? piece, seen);
+    const pieces = this.#pending;
+    if (this.#pendingCarriageReturn) pieces.push(CR_BUFFER);
+    pieces.push(piece);
+    this.#overflow = {
+      head: firstBytes(pieces, EXCERPT_BYTES),
+      tail: lastBytes(pieces, TAIL_BYTES + 1),
+      bytes: seen,
+    };
     this.#resetPending();
-    this.#discarding = true;
+  }
+
+  #extendOverflow(bytes: Buffer): void {
+    const overflow = this.#overflow!;
+    overflow.bytes += bytes.length;
+    if (bytes.length > 0) overflow.tail = lastBytes([overflow.tail, bytes], TAIL_BYTES + 1);
+  }
+
+  #finishOverflow(): void {
+    const overflow = this.#overflow!;
+    this.#overflow = undefined;
+    this.#reportTooLarge(overflow.head, overflow.tail, overflow.bytes);
   }
 
   /** The pending bytes plus `head` (the bytes before a '\n', or nothing at end of stream) form a line. */
@@ -339,7 +384,10 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     }
     const content = endsWithCarriageReturn ? seen - 1 : seen;
     if (content > this.#maxMessageBytes) {
-      this.#reportTooLarge(this.#pending[0] ?? head, seen);
+      const pieces = this.#pending;
+      if (this.#pendingCarriageReturn) pieces.push(CR_BUFFER);
+      pieces.push(head);
+      this.#reportTooLarge(firstBytes(pieces, EXCERPT_BYTES), lastBytes(pieces, TAIL_BYTES + 1), seen);
       this.#resetPending();
       return;
     }
@@ -362,14 +410,27 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     return length > 0 && line[length - 1] === CR ? length - 1 : length;
   }
 
-  /** Fire the one ERR_FRAME_TOO_LARGE of a line; `first` is its first bytes, for the excerpt. */
-  #reportTooLarge(first: Buffer, byteLength: number): void {
+  /**
+   * Fire the one ERR_FRAME_TOO_LARGE of a line, given its first bytes, its last bytes and its size (both
+   * counting a trailing '\r', which is not part of the line).
+   */
+  #reportTooLarge(head: Buffer, tail: Buffer, seen: number): void {
+    let byteLength = seen;
+    let end = tail;
+    if (end.length > 0 && end[end.length - 1] === CR) {
+      byteLength -= 1;
+      end = end.subarray(0, end.length - 1);
+    }
+    const headText = head.subarray(0, EXCERPT_BYTES).toString("utf8");
+    const requestId =
+      matchId(HEAD_ID, headText) ?? matchId(TAIL_ID, end.subarray(-TAIL_BYTES).toString("utf8"));
     this.fireError(
       new FramingError(
         "ERR_FRAME_TOO_LARGE",
-        `line exceeds the cap of ${this.#maxMessageBytes} bytes (${byteLength} bytes seen); discarded`,
-        first.subarray(0, EXCERPT_BYTES).toString("utf8").slice(0, EXCERPT_CHARS),
+        `line of ${byteLength} bytes exceeds the cap of ${this.#maxMessageBytes} bytes; discarded`,
+        headText.slice(0, EXCERPT_CHARS),
         byteLength,
+        { requestId },
       ),
     );
   }
@@ -390,7 +451,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
       return line.toString("utf8");
     } catch {
       // Longer than the engine's longest string (only with a cap above ~512 MiB).
-      this.#reportTooLarge(line, line.length);
+      this.#reportTooLarge(line, line.subarray(-TAIL_BYTES - 1), line.length);
       return undefined;
     }
   }
@@ -402,12 +463,17 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     try {
       value = JSON.parse(text);
     } catch (error) {
-      this.#reportLine("ERR_FRAME_PARSE", `invalid JSON: ${(error as Error).message}`, text, error);
+      this.#reportLine("ERR_FRAME_PARSE", `invalid JSON: ${(error as Error).message}`, text, {
+        cause: error,
+      });
       return;
     }
     const problem = this.#check(value, text);
     if (problem !== undefined) {
-      this.#reportLine("ERR_FRAME_INVALID", `not a JSON-RPC 2.0 message: ${problem}`, text, undefined);
+      const id = typeof value === "object" && value !== null ? (value as { id?: unknown }).id : undefined;
+      const requestId =
+        typeof id === "string" || Number.isSafeInteger(id) ? (id as string | number) : undefined;
+      this.#reportLine("ERR_FRAME_INVALID", `not a JSON-RPC 2.0 message: ${problem}`, text, { requestId });
       return;
     }
     const callback = this.#callback;
@@ -419,7 +485,12 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     }
   }
 
-  #reportLine(code: FramingErrorCode, message: string, text: string, cause: unknown): void {
+  #reportLine(
+    code: FramingErrorCode,
+    message: string,
+    text: string,
+    options: { cause?: unknown; requestId?: string | number },
+  ): void {
     const trimmed = text.charCodeAt(text.length - 1) === CR ? text.slice(0, -1) : text;
     this.fireError(
       new FramingError(
@@ -427,7 +498,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
         message,
         trimmed.slice(0, EXCERPT_CHARS),
         Buffer.byteLength(trimmed, "utf8"),
-        cause === undefined ? undefined : { cause },
+        options,
       ),
     );
   }
@@ -674,4 +745,49 @@ function describe(msg: Message): string {
   if (typeof record.method === "string") parts.push(`method ${record.method}`);
   if (typeof record.id === "string" || typeof record.id === "number") parts.push(`id ${String(record.id)}`);
   return parts.length > 0 ? ` (${parts.join(", ")})` : "";
+}
+
+/** The over-cap line being dropped: copies of its first and last bytes, and its size so far. */
+interface Overflow {
+  readonly head: Buffer;
+  tail: Buffer;
+  bytes: number;
+}
+
+/** A copy of the first `count` bytes across `pieces`. */
+function firstBytes(pieces: readonly Buffer[], count: number): Buffer {
+  const parts: Buffer[] = [];
+  let total = 0;
+  for (const piece of pieces) {
+    if (total >= count) break;
+    const part = piece.subarray(0, count - total);
+    parts.push(part);
+    total += part.length;
+  }
+  return Buffer.concat(parts, total);
+}
+
+/** A copy of the last `count` bytes across `pieces` (never a view: the chunks must not be retained). */
+function lastBytes(pieces: readonly Buffer[], count: number): Buffer {
+  const parts: Buffer[] = [];
+  let total = 0;
+  for (let index = pieces.length - 1; index >= 0 && total < count; index -= 1) {
+    const piece = pieces[index]!;
+    const part = piece.subarray(Math.max(0, piece.length - (count - total)));
+    parts.unshift(part);
+    total += part.length;
+  }
+  return Buffer.concat(parts, total);
+}
+
+/** The id captured by `pattern` in `text`, when it is a string or a safe integer. */
+function matchId(pattern: RegExp, text: string): string | number | undefined {
+  const raw = pattern.exec(text)?.[1];
+  if (raw === undefined) return undefined;
+  try {
+    const id: unknown = JSON.parse(raw);
+    return typeof id === "string" || Number.isSafeInteger(id) ? (id as string | number) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -49,10 +49,22 @@ function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   return Buffer.concat(parts.map((part) => Buffer.from(part)));
 }
 
-/** A padded request line of exactly `size` bytes (size ≥ 80). */
+/** The request id `lineOfSize` gives the line tagged `tag`: a string for every third, else a number. */
+function idOfTag(tag: number): string | number {
+  return tag % 3 === 0 ? `s${tag}` : tag;
+}
+
+/**
+ * A padded request line of exactly `size` bytes (size ≥ 80) with `params.tag` and id {@link idOfTag}: the id
+ * comes first for even tags and last (as SDK peers write it) for odd ones.
+ */
 function lineOfSize(size: number, tag: number): string {
-  const head = `{"jsonrpc":"2.0","method":"m","params":{"tag":${tag},"pad":"`;
-  const tail = `"}}`;
+  const id = JSON.stringify(idOfTag(tag));
+  const head =
+    tag % 2 === 0
+      ? `{"jsonrpc":"2.0","id":${id},"method":"m","params":{"tag":${tag},"pad":"`
+      : `{"jsonrpc":"2.0","method":"m","params":{"tag":${tag},"pad":"`;
+  const tail = tag % 2 === 0 ? `"}}` : `"},"id":${id}}`;
   return head + "x".repeat(size - head.length - tail.length) + tail;
 }
 
@@ -149,11 +161,13 @@ describe("NdjsonMessageReader", () => {
           const text = sizes.map(([size, end], index) => lineOfSize(size, index) + end).join("");
           const result = await feedChunks(cutAt(encoder.encode(text), cuts), { maxMessageBytes: cap });
           const expected = sizes.map(([size], index) =>
-            size <= cap ? `message ${index}` : "ERR_FRAME_TOO_LARGE",
+            size <= cap ? `message ${index}` : `ERR_FRAME_TOO_LARGE ${size} bytes, id ${idOfTag(index)}`,
           );
-          const actual = result.events.map((event) =>
-            event.kind === "message" ? `message ${tagOf(event.message)}` : (event.error as FramingError).code,
-          );
+          const actual = result.events.map((event) => {
+            if (event.kind === "message") return `message ${tagOf(event.message)}`;
+            const error = event.error as FramingError;
+            return `${error.code} ${error.byteLength} bytes, id ${error.requestId}`;
+          });
           expect(actual).to.deep.equal(expected);
           expect(result.maxBuffered).to.be.at.most(cap);
         },
@@ -266,7 +280,8 @@ describe("NdjsonMessageReader", () => {
     const chunks = Array.from({ length: 50 }, () => encoder.encode("y".repeat(1000)));
     const result = await feedChunks(chunks, { maxMessageBytes: 4096 });
     expect(framingCodes(result.errors)).to.deep.equal(["ERR_FRAME_TOO_LARGE"]);
-    expect((result.errors[0] as FramingError).byteLength).to.be.greaterThan(4096);
+    expect((result.errors[0] as FramingError).byteLength).to.equal(50_000);
+    expect((result.errors[0] as FramingError).requestId).to.equal(undefined);
     expect(result.maxBuffered).to.be.at.most(4096);
   });
 
@@ -280,6 +295,45 @@ describe("NdjsonMessageReader", () => {
     expect(parse!.cause).to.be.instanceOf(SyntaxError);
     expect(invalid!.code).to.equal("ERR_FRAME_INVALID");
     expect(invalid!.excerpt).to.equal("[1,2]");
+    expect(invalid!.requestId).to.equal(undefined);
+  });
+
+  it("names the id of an invalid message when it has a usable one", async () => {
+    const lines = [
+      '{"jsonrpc":"2.0","id":7,"method":42}',
+      '{"jsonrpc":"2.0","id":"x","method":"m","params":1}',
+      '{"jsonrpc":"1.0","id":8,"method":"m"}',
+      '{"jsonrpc":"2.0","id":1.5,"method":"m"}',
+    ];
+    const result = await feedChunks([encoder.encode(lines.join("\n") + "\n")]);
+    expect(framingCodes(result.errors)).to.deep.equal(Array(4).fill("ERR_FRAME_INVALID"));
+    expect(result.errors.map((error) => (error as FramingError).requestId)).to.deep.equal([
+      7,
+      "x",
+      8,
+      undefined,
+    ]);
+  });
+
+  it("finds the id of an over-cap line at its start or at its end, but not a nested one", async () => {
+    const pad = "p".repeat(300);
+    const lines = [
+      `{"jsonrpc":"2.0","id":"first","result":{"text":"${pad}"}}`,
+      `{"result":{"text":"${pad}"},"jsonrpc":"2.0","id":12}\r`,
+      `{"jsonrpc":"2.0","result":{"text":"${pad}","id":13}}`,
+      `{"jsonrpc":"2.0","result":{"text":"${pad},\\"id\\":14}"}}`,
+    ];
+    const result = await feedChunks([encoder.encode(lines.join("\n") + "\n")], { maxMessageBytes: 100 });
+    expect(framingCodes(result.errors)).to.deep.equal(Array(4).fill("ERR_FRAME_TOO_LARGE"));
+    expect(result.errors.map((error) => (error as FramingError).requestId)).to.deep.equal([
+      "first",
+      12,
+      undefined,
+      undefined,
+    ]);
+    expect(result.errors.map((error) => (error as FramingError).byteLength)).to.deep.equal(
+      lines.map((line) => Buffer.byteLength(line.replace(/\r$/, ""))),
+    );
   });
 
   it("delivers a message nested 100000 levels deep", async () => {
