@@ -16,8 +16,9 @@ import type {
   ProgressToken,
 } from "@mcpware/protocol";
 import { BackendError, BackendErrorCode } from "./backendError.js";
-import { DOCKER_REMOVE_TIMEOUT_MS, EXIT_CODE_WAIT_MS } from "./defaults.js";
+import { EXIT_CODE_WAIT_MS } from "./defaults.js";
 import { prepareDockerRun, removeDockerContainer } from "./dockerRun.js";
+import type { PreparedDockerRun } from "./dockerRun.js";
 import type { ResolvedBackendSpec } from "./normalizeSpec.js";
 import { spawnChild } from "./spawnChild.js";
 import type { StderrRing } from "./stderrRing.js";
@@ -97,6 +98,7 @@ export class BackendProcess {
   readonly child: ChildProcessWithoutNullStreams;
   readonly connection: McpConnection;
   readonly containerName: string | undefined;
+  readonly #docker: PreparedDockerRun | undefined;
   readonly #host: BackendProcessHost;
   readonly #pending = new Set<PendingRequest>();
   readonly #progress = new Map<string, ProgressRoute>();
@@ -109,11 +111,12 @@ export class BackendProcess {
 
   private constructor(
     child: ChildProcessWithoutNullStreams,
-    containerName: string | undefined,
+    docker: PreparedDockerRun | undefined,
     host: BackendProcessHost,
   ) {
     this.child = child;
-    this.containerName = containerName;
+    this.#docker = docker;
+    this.containerName = docker?.containerName;
     this.#host = host;
     this.#death = new Promise((resolve) => (this.#resolveDeath = resolve));
 
@@ -156,9 +159,9 @@ export class BackendProcess {
         cwd: spec.cwd,
         env: host.env,
       });
-      return new BackendProcess(child, prepared?.containerName, host);
+      return new BackendProcess(child, prepared, host);
     } catch (error) {
-      if (prepared !== undefined) await removeContainer(prepared.containerName, host);
+      if (prepared !== undefined) await removeContainer(prepared, host);
       throw error;
     }
   }
@@ -342,7 +345,7 @@ export class BackendProcess {
             signal: exit?.signal,
           }),
         );
-        if (this.containerName !== undefined) await removeContainer(this.containerName, this.#host);
+        if (this.#docker !== undefined) await removeContainer(this.#docker, this.#host);
       })();
     }
     return this.#stopPromise;
@@ -432,13 +435,18 @@ export class BackendProcess {
   }
 }
 
-async function removeContainer(containerName: string, host: BackendProcessHost): Promise<void> {
+/** `docker rm -f` of the backend's container (bounded inside `removeDockerContainer`); never rejects. */
+async function removeContainer(docker: PreparedDockerRun, host: BackendProcessHost): Promise<void> {
   try {
-    await removeDockerContainer(containerName, { env: host.env, timeoutMs: DOCKER_REMOVE_TIMEOUT_MS });
+    await removeDockerContainer(docker.containerName, {
+      dockerCommand: host.spec.command,
+      env: host.env,
+      globalArgs: docker.globalArgs,
+    });
   } catch (error) {
     host.onDiagnostic({
       kind: "cleanup-error",
-      message: `removing container ${containerName} failed`,
+      message: `removing container ${docker.containerName} failed`,
       error: error as Error,
     });
   }

@@ -13,8 +13,6 @@ export const STOP_STDIN_GRACE_MS = 800;
 export const STOP_SIGTERM_GRACE_MS = 800;
 /** Stop ladder: how long to wait for 'exit' after SIGKILL before giving up (a process in D state). */
 export const STOP_SIGKILL_WAIT_MS = 2_000;
-/** Bound on removing a backend's Docker container after it stopped. */
-export const DOCKER_REMOVE_TIMEOUT_MS = 2_000;
 
 /**
  * After stdout ends or a pipe breaks, how long to wait for the child's 'exit' so the error can carry its exit

@@ -19,7 +19,6 @@ export {
   STOP_SIGTERM_GRACE_MS,
   STOP_STDIN_GRACE_MS,
 } from "./defaults.js";
-export { isDockerRun } from "./normalizeSpec.js";
 export { RestartGovernor } from "./restartGovernor.js";
 export type { StartDecision } from "./restartGovernor.js";
 export { stopChild } from "./stopChild.js";

@@ -1,10 +1,10 @@
-import path from "node:path";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "@mcpware/protocol";
 import {
   DEFAULT_DOCKER_START_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_START_TIMEOUT_MS,
 } from "./defaults.js";
+import { isDockerRunCommand } from "./dockerRun.js";
 import { resolveRestartPolicy } from "./restartGovernor.js";
 import type { ResolvedRestartPolicy } from "./restartGovernor.js";
 import type { BackendSpec } from "./types.js";
@@ -81,39 +81,6 @@ function hasControlCharacter(text: string): boolean {
   return false;
 }
 
-// Global options of the docker CLI that take a separate value (`docker --context x run …`).
-const DOCKER_VALUE_OPTIONS = new Set([
-  "-c",
-  "--context",
-  "--config",
-  "-H",
-  "--host",
-  "-l",
-  "--log-level",
-  "--tlscacert",
-  "--tlscert",
-  "--tlskey",
-]);
-
-/** Whether the command is `docker run …` / `docker container run …` (global options before `run` allowed). */
-export function isDockerRun(command: string, args: readonly string[]): boolean {
-  const base = path
-    .basename(command.replace(/\\/g, "/"))
-    .toLowerCase()
-    .replace(/\.exe$/, "");
-  if (base !== "docker" && base !== "podman") return false;
-  const words: string[] = [];
-  for (let i = 0; i < args.length && words.length < 2; i++) {
-    const arg = args[i] ?? "";
-    if (arg.startsWith("-")) {
-      if (DOCKER_VALUE_OPTIONS.has(arg)) i++;
-      continue;
-    }
-    words.push(arg);
-  }
-  return words[0] === "run" || (words[0] === "container" && words[1] === "run");
-}
-
 /**
  * Validate a spec and fill its defaults. Throws a TypeError naming the field and the bad value. Unknown
  * fields are ignored.
@@ -176,7 +143,7 @@ export function normalizeSpec(spec: BackendSpec): ResolvedBackendSpec {
     throw bad("maxMessageBytes", maxMessageBytes, "a positive integer");
   }
   const command = spec.command;
-  const docker = isDockerRun(command, args as string[]);
+  const docker = isDockerRunCommand(command, args as string[]);
   return {
     name,
     command,
