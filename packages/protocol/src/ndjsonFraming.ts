@@ -12,6 +12,7 @@ export const DEFAULT_PARTIAL_MESSAGE_TIMEOUT_MS = 10_000;
 const LF = 0x0a;
 const CR = 0x0d;
 const OPEN_BRACE = 0x7b;
+const BYTE_ORDER_MARK = 0xfeff;
 const EXCERPT_CHARS = 200;
 const EMPTY = Buffer.alloc(0);
 /** Bytes decoded from an over-cap line for its excerpt (enough for 200 characters of any UTF-8). */
@@ -114,7 +115,7 @@ function normalizeMaxMessageBytes(value: number | undefined): number {
  *
  * - Linear in input size: chunks are kept in a list, only new bytes are scanned for `\n`, and a line that spans
  *   chunks is concatenated once, when complete. UTF-8 is decoded on complete lines only.
- * - A trailing `\r` is tolerated; blank (whitespace-only) lines are skipped silently.
+ * - A trailing `\r` and a leading byte-order mark are tolerated; blank (whitespace-only) lines are skipped.
  * - A line longer than `maxMessageBytes` is dropped while it arrives (buffered bytes never exceed the cap) and
  *   reported once as ERR_FRAME_TOO_LARGE.
  * - A bad line is reported through `onError` as a {@link FramingError} and reading continues: invalid JSON →
@@ -456,9 +457,14 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     }
   }
 
-  #handleLine(text: string): void {
+  #handleLine(line: string): void {
     this.#messageToken += 1;
-    if (text.charCodeAt(0) !== OPEN_BRACE && text.trim() === "") return;
+    let text = line;
+    if (text.charCodeAt(0) !== OPEN_BRACE) {
+      // Some Windows programs start their output with a byte-order mark, which JSON.parse rejects.
+      if (text.charCodeAt(0) === BYTE_ORDER_MARK) text = text.slice(1);
+      if (text.trim() === "") return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);

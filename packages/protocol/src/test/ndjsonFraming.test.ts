@@ -261,6 +261,16 @@ describe("NdjsonMessageReader", () => {
     ]);
   });
 
+  it("tolerates a byte-order mark at the start of the output, even split across chunks", async () => {
+    const result = await feedChunks([
+      Buffer.from([0xef, 0xbb]),
+      Buffer.concat([Buffer.from([0xbf]), encoder.encode('{"jsonrpc":"2.0","method":"a"}\n')]),
+      encoder.encode('{"jsonrpc":"2.0","method":"b"}\n'),
+    ]);
+    expect(framingCodes(result.errors)).to.deep.equal([]);
+    expect(result.messages.map(methodOf)).to.deep.equal(["a", "b"]);
+  });
+
   it("delivers a final line that has no newline when the stream ends", async () => {
     const result = await feedChunks([
       encoder.encode('{"jsonrpc":"2.0","method":"a"}\n{"jsonrpc":"2.0","method":"b"}'),
