@@ -126,7 +126,7 @@ build_image() {
   shift 2
   log "building $tag (log: docker build $*)"
   CREATED_IMAGES+=("$tag")
-  if ! docker build --network host -t "$tag" "$@" >"$logfile" 2>&1; then
+  if ! docker build --force-rm --network host -t "$tag" "$@" >"$logfile" 2>&1; then
     tail -n 40 "$logfile" >&2
     die "docker build of $tag failed"
   fi
