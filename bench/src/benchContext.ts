@@ -1,5 +1,6 @@
 import type { BenchPlan } from "./benchOptions.js";
 import { BenchSession, type SessionEnvironment, type Side } from "./benchSession.js";
+import { warmUp } from "./callLoops.js";
 
 /** What every item receives: the plan, how to spawn sessions, and where to report progress and warnings. */
 export interface BenchContext {
@@ -49,7 +50,10 @@ export async function withSession<T>(
   }
 }
 
-/** Opens one session per measured side (each fronting one backend) for items that compare call by call. */
+/**
+ * Opens one session per measured side (each fronting one backend) for items that compare call by call, and
+ * warms both up (`plan.warmupMs` of sustained load each) before `use` runs.
+ */
 export async function withSessionPair<T>(
   context: BenchContext,
   use: (sessions: Partial<Record<Side, BenchSession>>) => Promise<T>,
@@ -57,6 +61,7 @@ export async function withSessionPair<T>(
   const sessions: Partial<Record<Side, BenchSession>> = {};
   try {
     for (const side of sides(context)) sessions[side] = await BenchSession.open(context.environment, side, 1);
+    for (const session of Object.values(sessions)) await warmUp(session, context.plan.warmupMs);
     return await use(sessions);
   } finally {
     await Promise.all(

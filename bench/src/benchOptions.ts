@@ -18,7 +18,8 @@ export type BenchItem = (typeof BENCH_ITEMS)[number];
 export interface BenchPlan {
   /** Alternating direct/gateway rounds for latency, throughput and payload items. */
   readonly rounds: number;
-  readonly latencyWarmupCalls: number;
+  /** Sustained load on each session of items 1, 2 and 6 before anything is timed. */
+  readonly warmupMs: number;
   readonly latencyCallsPerRound: number;
   readonly throughputConcurrencies: readonly number[];
   readonly throughputBlockMs: number;
@@ -27,7 +28,6 @@ export interface BenchPlan {
   readonly discoveryRounds: number;
   readonly discoveryWarmCalls: number;
   readonly memoryBackendCount: number;
-  readonly memoryWarmupCalls: number;
   readonly memoryCalls: number;
   readonly memoryConcurrency: number;
   readonly payloads: readonly {
@@ -42,7 +42,7 @@ const MIB = 1024 * KIB;
 
 export const DEFAULT_PLAN: BenchPlan = {
   rounds: 5,
-  latencyWarmupCalls: 500,
+  warmupMs: 8000,
   latencyCallsPerRound: 1000,
   throughputConcurrencies: [1, 8, 32, 128],
   throughputBlockMs: 1500,
@@ -51,7 +51,6 @@ export const DEFAULT_PLAN: BenchPlan = {
   discoveryRounds: 3,
   discoveryWarmCalls: 10,
   memoryBackendCount: 16,
-  memoryWarmupCalls: 2000,
   memoryCalls: 100_000,
   memoryConcurrency: 32,
   payloads: [
@@ -64,13 +63,12 @@ export const DEFAULT_PLAN: BenchPlan = {
 export const QUICK_PLAN: BenchPlan = {
   ...DEFAULT_PLAN,
   rounds: 2,
-  latencyWarmupCalls: 100,
+  warmupMs: 2000,
   latencyCallsPerRound: 200,
   throughputBlockMs: 400,
   startupRounds: 2,
   discoveryRounds: 1,
   discoveryWarmCalls: 3,
-  memoryWarmupCalls: 500,
   memoryCalls: 5_000,
   payloads: [
     { label: "1 KiB", bytes: KIB, callsPerRound: 20 },

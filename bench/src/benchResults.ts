@@ -15,7 +15,9 @@ export interface BenchMeta {
   readonly platform: string;
   readonly cpus: number;
   readonly cpuModel: string;
+  /** 1, 5 and 15 minute load averages: how busy the shared machine was. */
   readonly loadAverageAtStart: readonly number[];
+  readonly loadAverageAtEnd?: readonly number[];
   readonly gitCommit?: string;
   readonly gatewayVersion?: string;
   readonly sdkVersion?: string;

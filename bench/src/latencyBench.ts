@@ -1,14 +1,13 @@
 import { performance } from "node:perf_hooks";
 import { alternate, type BenchContext, sessionOf, withSessionPair } from "./benchContext.js";
 import type { Side } from "./benchSession.js";
+import { ECHO_MESSAGE } from "./callLoops.js";
 import { compare, type Comparison, percentile } from "./stats.js";
-
-/** The message every latency and throughput call echoes. */
-export const ECHO_MESSAGE = "mcpware benchmark";
 
 /** Item 1: sequential `echo` latency after warm-up. */
 export interface LatencyResult {
-  readonly warmupCalls: number;
+  /** Sustained load on each side before the rounds. */
+  readonly warmupMs: number;
   readonly callsPerRound: number;
   readonly rounds: number;
   /** Median over rounds of each round's p50, in ms. */
@@ -19,13 +18,10 @@ export interface LatencyResult {
 
 /** Runs item 1: one call at a time, each timed from send to result. */
 export async function runLatencyBench(context: BenchContext): Promise<LatencyResult> {
-  const { rounds, latencyWarmupCalls, latencyCallsPerRound } = context.plan;
+  const { rounds, warmupMs, latencyCallsPerRound } = context.plan;
   const p50: Record<Side, number[]> = { direct: [], gateway: [] };
   const p99: Record<Side, number[]> = { direct: [], gateway: [] };
   await withSessionPair(context, async (sessions) => {
-    for (const session of Object.values(sessions)) {
-      for (let call = 0; call < latencyWarmupCalls; call++) await session.echo(ECHO_MESSAGE);
-    }
     await alternate(context, rounds, async (side) => {
       const session = sessionOf(sessions, side);
       const samples: number[] = [];
@@ -39,7 +35,7 @@ export async function runLatencyBench(context: BenchContext): Promise<LatencyRes
     });
   });
   return {
-    warmupCalls: latencyWarmupCalls,
+    warmupMs,
     callsPerRound: latencyCallsPerRound,
     rounds,
     p50: compare("ms", p50.direct, p50.gateway),

@@ -47,6 +47,11 @@ export function tableRows(results: BenchResults): TableRow[] {
   for (const level of throughput?.levels ?? []) {
     rows.push(comparisonRow(2, `throughput, concurrency ${level.concurrency}`, level.callsPerSecond));
   }
+  for (const level of throughput?.levels ?? []) {
+    rows.push(
+      comparisonRow(2, `CPU per call, all processes, concurrency ${level.concurrency}`, level.cpuPerCallUs),
+    );
+  }
   if (startup) {
     rows.push(
       comparisonRow(3, "spawn → initialize reply", startup.initializeReply),
@@ -119,7 +124,8 @@ export function renderMarkdown(results: BenchResults): string {
     "",
     `Node ${results.meta.node}, ${results.meta.cpus} × ${results.meta.cpuModel}; ` +
       `server-everything ${results.meta.serverEverythingVersion ?? "?"}, SDK ${results.meta.sdkVersion ?? "?"}; ` +
-      `medians over rounds, ratio = mcpware / direct.`,
+      `load average ${results.meta.loadAverageAtStart.join(" ")} at start; medians over rounds, ` +
+      `ratio = mcpware / direct.`,
     "",
     "| # | measure | direct | mcpware | ratio |",
     "| --- | --- | ---: | ---: | ---: |",

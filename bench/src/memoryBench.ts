@@ -3,7 +3,7 @@ import { type BenchContext, withSession } from "./benchContext.js";
 import type { BenchSession } from "./benchSession.js";
 import { readRssBytes } from "./procfs.js";
 import { roundTo3 } from "./stats.js";
-import { runCalls } from "./throughputBench.js";
+import { runCalls, warmUp } from "./callLoops.js";
 
 const BYTES_PER_MIB = 1024 * 1024;
 /** Pause before reading RSS so that in-flight work and the sockets' buffers settle. */
@@ -27,7 +27,7 @@ export interface MemoryResult {
   readonly idleMiB: number;
   /** Gateway RSS with every backend started (after one discovery) and idle. */
   readonly backendsStartedMiB: number;
-  /** Gateway RSS after the warm-up calls: the baseline of the growth. */
+  /** Gateway RSS after the warm-up (`plan.warmupMs` of load over every backend): the baseline of the growth. */
   readonly baselineMiB: number;
   /** Gateway RSS after `calls` more calls and a pause. */
   readonly afterCallsMiB: number;
@@ -46,7 +46,7 @@ export interface MemoryResult {
  */
 export async function runMemoryBench(context: BenchContext): Promise<MemoryResult | undefined> {
   if (!context.gatewayAvailable) return undefined;
-  const { memoryBackendCount, memoryWarmupCalls, memoryCalls, memoryConcurrency } = context.plan;
+  const { memoryBackendCount, warmupMs, memoryCalls, memoryConcurrency } = context.plan;
   return withSession(context, "gateway", memoryBackendCount, async (session) => {
     await delay(SETTLE_MS);
     const idleMiB = rssMiB(session.pid);
@@ -54,7 +54,7 @@ export async function runMemoryBench(context: BenchContext): Promise<MemoryResul
     await delay(SETTLE_MS);
     const backendsStartedMiB = rssMiB(session.pid);
     const backendsRssStarted = backendsRss(session);
-    await runCalls(session, memoryConcurrency, memoryWarmupCalls);
+    await warmUp(session, warmupMs);
     await delay(SETTLE_MS);
     const baselineMiB = rssMiB(session.pid);
     const samples = [{ calls: 0, rssMiB: baselineMiB }];

@@ -60,3 +60,21 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Kernel clock ticks per second for `/proc/<pid>/stat` times (USER_HZ: 100 on every mainstream Linux build). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system) a process has used so far, in ms, from `/proc/<pid>/stat` (resolution 10 ms).
+ * Undefined when the process is gone.
+ */
+export function readCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14 (utime) and 15 (stime) of proc(5); the slice starts at field 3.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}

@@ -65,6 +65,36 @@ export function summarizeProfile(profile: CpuProfile): FunctionTime[] {
     .sort((a, b) => b.selfMs - a.selfMs);
 }
 
+/** Self time by origin: a workspace package, an npm package, Node's internals, or V8/native (no file). */
+export function selfTimeByOrigin(
+  rows: readonly FunctionTime[],
+): { origin: string; selfMs: number; selfPercent: number }[] {
+  const totals = new Map<string, number>();
+  let profileMs = 0;
+  for (const row of rows) {
+    const origin = originOf(row.name);
+    totals.set(origin, (totals.get(origin) ?? 0) + row.selfMs);
+    profileMs += row.selfMs;
+  }
+  return [...totals.entries()]
+    .map(([origin, selfMs]) => ({
+      origin,
+      selfMs: Math.round(selfMs * 10) / 10,
+      selfPercent: Math.round((selfMs / Math.max(1, profileMs)) * 1000) / 10,
+    }))
+    .sort((a, b) => b.selfMs - a.selfMs);
+}
+
+function originOf(name: string): string {
+  const file = /\s(\S+):\d+$/.exec(name)?.[1];
+  if (file === undefined) return /^\(.*\)$/.test(name) ? name : "native (V8 builtins, syscalls)";
+  if (file.startsWith("node:")) return "node: internals";
+  const workspace = /^(packages\/[^/]+)\//.exec(file);
+  if (workspace) return workspace[1] as string;
+  const npm = /^((?:@[^/]+\/)?[^/]+)/.exec(file);
+  return npm ? (npm[1] as string) : file;
+}
+
 function shortenUrl(url: string): string {
   if (!url.startsWith("file:")) return url;
   const path = relative(REPO_ROOT, fileURLToPath(url));
@@ -92,6 +122,10 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     process.stdout.write(
       `${file}: ${profileMs} ms profiled, ${Math.round((profileMs - idleMs) * 10) / 10} ms busy\n`,
     );
+    process.stdout.write("\nBy origin (self time)\n\n| ms | % | origin |\n| ---: | ---: | --- |\n");
+    for (const origin of selfTimeByOrigin(rows)) {
+      process.stdout.write(`| ${origin.selfMs} | ${origin.selfPercent} | ${origin.origin} |\n`);
+    }
     printTable("By self time", rows, "self");
     printTable(
       "By inclusive time",

@@ -77,7 +77,7 @@ async function main(argv: readonly string[]): Promise<number> {
       platform: `${process.platform} ${process.arch}`,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model.trim() ?? "unknown",
-      loadAverageAtStart: loadavg().map((value) => Math.round(value * 100) / 100),
+      loadAverageAtStart: roundedLoadAverage(),
       gitCommit: gitCommit(),
       gatewayVersion: readGatewayVersion(),
       sdkVersion: readPackageVersion("@modelcontextprotocol/sdk"),
@@ -124,7 +124,11 @@ async function main(argv: readonly string[]): Promise<number> {
     await rm(workDir, { recursive: true, force: true });
   }
   results.goals = evaluateGoals(results);
-  results.meta = { ...results.meta, durationS: Math.round((performance.now() - startedAt) / 100) / 10 };
+  results.meta = {
+    ...results.meta,
+    loadAverageAtEnd: roundedLoadAverage(),
+    durationS: Math.round((performance.now() - startedAt) / 100) / 10,
+  };
   process.stdout.write(renderMarkdown(results));
   if (options.writeResults) {
     await mkdir(RESULTS_DIR, { recursive: true });
@@ -139,6 +143,10 @@ async function writeAtomically(path: string, content: string): Promise<void> {
   const temporary = `${path}.tmp`;
   await writeFile(temporary, content);
   await rename(temporary, path);
+}
+
+function roundedLoadAverage(): number[] {
+  return loadavg().map((value) => Math.round(value * 100) / 100);
 }
 
 function gitCommit(): string | undefined {

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { alternate, type BenchContext, closeSession, sides } from "./benchContext.js";
 import { BenchSession, type Side } from "./benchSession.js";
-import { ECHO_MESSAGE } from "./latencyBench.js";
+import { ECHO_MESSAGE } from "./callLoops.js";
 import { compare, type Comparison } from "./stats.js";
 
 /** Item 3: from spawn to the `initialize` reply, and to the first tool result. */

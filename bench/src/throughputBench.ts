@@ -1,74 +1,66 @@
 import { performance } from "node:perf_hooks";
-import { alternate, type BenchContext, sessionOf, withSessionPair } from "./benchContext.js";
-import type { BenchSession, Side } from "./benchSession.js";
-import { ECHO_MESSAGE } from "./latencyBench.js";
-import { compare, type Comparison } from "./stats.js";
-
-/** Calls each session makes before any block is timed (JIT, buffers, the gateway's lazy start). */
-const THROUGHPUT_WARMUP_CALLS = 300;
-const WARMUP_CONCURRENCY = 8;
+import { alternate, type BenchContext, sessionOf, sides, withSessionPair } from "./benchContext.js";
+import type { Side } from "./benchSession.js";
+import { runForDuration } from "./callLoops.js";
+import { type CpuPerCall, measureCpuPerCall } from "./cpuMeter.js";
+import { compare, type Comparison, median, roundTo3 } from "./stats.js";
 
 /** Item 2: completed calls per second with a fixed number of calls in flight. */
 export interface ThroughputResult {
   readonly blockMs: number;
   readonly rounds: number;
-  readonly levels: readonly { readonly concurrency: number; readonly callsPerSecond: Comparison }[];
+  readonly levels: readonly ThroughputLevel[];
+}
+
+/** One concurrency level: calls/s, and CPU µs per call of every process (medians over rounds). */
+export interface ThroughputLevel {
+  readonly concurrency: number;
+  readonly callsPerSecond: Comparison;
+  /** Client + server (direct) vs client + gateway + backend (mcpware), µs per call. */
+  readonly cpuPerCallUs: Comparison;
+  readonly cpuBreakdownUs: Partial<Record<Side, CpuPerCall>>;
 }
 
 /** Runs item 2: for each concurrency, alternating timed blocks on each side. */
 export async function runThroughputBench(context: BenchContext): Promise<ThroughputResult> {
   const { rounds, throughputConcurrencies, throughputBlockMs } = context.plan;
-  const levels: { concurrency: number; callsPerSecond: Comparison }[] = [];
+  const levels: ThroughputLevel[] = [];
   await withSessionPair(context, async (sessions) => {
-    for (const session of Object.values(sessions)) {
-      await runCalls(session, WARMUP_CONCURRENCY, THROUGHPUT_WARMUP_CALLS);
-    }
     for (const concurrency of throughputConcurrencies) {
-      const perRound: Record<Side, number[]> = { direct: [], gateway: [] };
+      const rates: Record<Side, number[]> = { direct: [], gateway: [] };
+      const cpu: Record<Side, CpuPerCall[]> = { direct: [], gateway: [] };
       await alternate(context, rounds, async (side) => {
-        perRound[side].push(
-          await measureCallsPerSecond(sessionOf(sessions, side), concurrency, throughputBlockMs),
+        const session = sessionOf(sessions, side);
+        const start = performance.now();
+        const measured = await measureCpuPerCall(session.pid, session.descendantPids(), () =>
+          runForDuration(session, concurrency, throughputBlockMs),
         );
+        rates[side].push(measured.calls / ((performance.now() - start) / 1000));
+        cpu[side].push(measured.cpu);
       });
-      levels.push({ concurrency, callsPerSecond: compare("calls/s", perRound.direct, perRound.gateway) });
+      const cpuBreakdownUs: Partial<Record<Side, CpuPerCall>> = {};
+      for (const side of sides(context)) cpuBreakdownUs[side] = medianCpu(cpu[side]);
+      levels.push({
+        concurrency,
+        callsPerSecond: compare("calls/s", rates.direct, rates.gateway),
+        cpuPerCallUs: compare(
+          "µs",
+          cpu.direct.map((each) => each.totalUs),
+          cpu.gateway.map((each) => each.totalUs),
+        ),
+        cpuBreakdownUs,
+      });
     }
   });
   return { blockMs: throughputBlockMs, rounds, levels };
 }
 
-/**
- * Keeps `concurrency` echo calls in flight for `durationMs` (each worker starts its next call as soon as its
- * previous one completes) and returns completed calls per second, counting the tail of in-flight calls.
- */
-export async function measureCallsPerSecond(
-  session: BenchSession,
-  concurrency: number,
-  durationMs: number,
-): Promise<number> {
-  let completed = 0;
-  const start = performance.now();
-  const deadline = start + durationMs;
-  const worker = async (): Promise<void> => {
-    while (performance.now() < deadline) {
-      await session.echo(ECHO_MESSAGE, completed);
-      completed++;
-    }
+function medianCpu(values: readonly CpuPerCall[]): CpuPerCall {
+  const pick = (key: keyof CpuPerCall): number => roundTo3(median(values.map((each) => each[key])));
+  return {
+    clientUs: pick("clientUs"),
+    serverUs: pick("serverUs"),
+    backendsUs: pick("backendsUs"),
+    totalUs: pick("totalUs"),
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return completed / ((performance.now() - start) / 1000);
-}
-
-/**
- * Makes exactly `total` echo calls with `concurrency` in flight, spreading them over the session's backends
- * round-robin.
- */
-export async function runCalls(session: BenchSession, concurrency: number, total: number): Promise<void> {
-  let started = 0;
-  const worker = async (): Promise<void> => {
-    while (started < total) {
-      const index = started++;
-      await session.echo(ECHO_MESSAGE, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
 }
