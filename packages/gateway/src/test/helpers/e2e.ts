@@ -1,5 +1,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -224,3 +226,95 @@ export class Harness {
     if (alive.length > 0) throw new Error(`processes outlived the test: ${alive.join(", ")}`);
   }
 }
+
+/** One JSON-RPC message seen by the client, in wire order. */
+export interface WireRecord {
+  direction: "in" | "out";
+  message: Record<string, unknown>;
+}
+
+/**
+ * Records every message the session's client sends and receives, in wire order, as the transport sees them
+ * (before the SDK's own asynchronous dispatch, which can reorder a notification after a response).
+ */
+export function recordWire(session: Session): WireRecord[] {
+  const records: WireRecord[] = [];
+  const transport = session.transport;
+  const onmessage = transport.onmessage;
+  transport.onmessage = (message) => {
+    records.push({ direction: "in", message: message as Record<string, unknown> });
+    onmessage?.(message);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = (message) => {
+    records.push({ direction: "out", message: message as Record<string, unknown> });
+    return send(message);
+  };
+  return records;
+}
+
+/** A gateway process driven with raw JSON lines (to see every byte of its stdout). */
+export interface RawGateway {
+  child: ChildProcessWithoutNullStreams;
+  /** Every stdout line so far. */
+  lines: string[];
+  stderr(): string;
+  send(message: unknown): void;
+  sendRaw(line: string): void;
+  /** Resolves with the reply to `id` (polls the lines). */
+  reply(id: number | string, deadlineMs?: number): Promise<Record<string, unknown>>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Spawns the built gateway with pipes on all three streams. */
+export function spawnGateway(args: string[], options: { env?: Record<string, string> } = {}): RawGateway {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: baseEnv(options.env) });
+  const lines: string[] = [];
+  let buffered = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString("utf8");
+    const parts = buffered.split("\n");
+    buffered = parts.pop()!;
+    lines.push(...parts);
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on("exit", (code, signal) => resolve({ code, signal }));
+  });
+  const parsed = (): Record<string, unknown>[] =>
+    lines.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  return {
+    child,
+    lines,
+    stderr: () => stderr,
+    send: (message) => child.stdin.write(`${JSON.stringify(message)}\n`),
+    sendRaw: (line) => child.stdin.write(`${line}\n`),
+    async reply(id, deadlineMs = 30_000) {
+      let found: Record<string, unknown> | undefined;
+      const ok = await waitFor(() => {
+        found = parsed().find((message) => message.id === id && !("method" in message));
+        return found !== undefined;
+      }, deadlineMs);
+      if (!ok || found === undefined) throw new Error(`no reply to ${String(id)}; stderr: ${stderr}`);
+      return found;
+    },
+    exited,
+  };
+}
+
+/** The initialize request of a raw session. */
+export const INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 0,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+};
