@@ -353,20 +353,39 @@ class Connection implements McpConnection {
   }
 
   #onReadError(error: Error): void {
-    if (error instanceof FramingError && this.#answerInvalidInput && !this.#isClosed) {
-      const parse = error.code === "ERR_FRAME_PARSE";
-      const response = {
-        jsonrpc: "2.0",
-        error: {
-          code: parse ? ErrorCode.ParseError : ErrorCode.InvalidRequest,
-          message: parse ? "Parse error" : "Invalid Request",
-          data: { detail: error.message },
-        },
-      };
-      // A failed write is reported by the writer's own error event.
-      this.#writer.write(response as unknown as Message).catch(() => {});
-    }
+    if (error instanceof FramingError && !this.#isClosed) this.#answerFramingError(error);
     this.#emitError(error);
+  }
+
+  /**
+   * A bad line: -32700 or -32600 without `id`. A line over the cap whose `id` the framing could tell is the
+   * reply to one of our pending requests, which fails at once; otherwise it was the peer's request, answered
+   * -32600 with that id so the peer's call settles.
+   */
+  #answerFramingError(error: FramingError): void {
+    const id = error.code === "ERR_FRAME_TOO_LARGE" ? error.requestId : undefined;
+    if (id !== undefined) {
+      const tooLarge = new ProtocolError(
+        ErrorCode.InternalError,
+        `the reply was discarded: ${error.message}`,
+        { reason: "tooLarge", byteLength: error.byteLength },
+        { cause: error },
+      );
+      if (this.#outgoing.failById(id, tooLarge)) return;
+    }
+    if (!this.#answerInvalidInput) return;
+    const parse = error.code === "ERR_FRAME_PARSE";
+    const response = {
+      jsonrpc: "2.0",
+      ...(id === undefined ? {} : { id }),
+      error: {
+        code: parse ? ErrorCode.ParseError : ErrorCode.InvalidRequest,
+        message: parse ? "Parse error" : "Invalid Request",
+        data: { detail: error.message },
+      },
+    };
+    // A failed write is reported by the writer's own error event.
+    this.#writer.writeDirect(response as unknown as Message).catch(() => {});
   }
 
   #emitError(error: Error): void {

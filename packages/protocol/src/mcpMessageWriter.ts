@@ -45,6 +45,11 @@ export class McpMessageWriter implements MessageWriter {
     return this.#inner.write(msg);
   }
 
+  /** Write a message of the connection's own as is (an error reply to a bad line carries the peer's id). */
+  writeDirect(msg: Message): Promise<void> {
+    return this.#inner.write(msg);
+  }
+
   #writeResponse(record: Record<string, unknown>): Promise<void> {
     const entry = this.#inbound.get(record.id);
     // Responses only ever answer requests routed through McpMessageReader, which carry internal ids.

@@ -22,23 +22,24 @@ export interface Implementation {
   [key: string]: unknown;
 }
 
+/** Capability values the gateway only tests for presence are plain `object`s (as in the SDK). */
 export interface ClientCapabilities {
-  roots?: { listChanged?: boolean };
-  sampling?: JsonObject;
-  elicitation?: JsonObject;
-  experimental?: JsonObject;
-  tasks?: JsonObject;
+  roots?: { listChanged?: boolean; [key: string]: unknown };
+  sampling?: object;
+  elicitation?: object;
+  experimental?: object;
+  tasks?: object;
   [key: string]: unknown;
 }
 
 export interface ServerCapabilities {
-  tools?: { listChanged?: boolean };
-  prompts?: { listChanged?: boolean };
-  resources?: { subscribe?: boolean; listChanged?: boolean };
-  logging?: JsonObject;
-  completions?: JsonObject;
-  experimental?: JsonObject;
-  tasks?: JsonObject;
+  tools?: { listChanged?: boolean; [key: string]: unknown };
+  prompts?: { listChanged?: boolean; [key: string]: unknown };
+  resources?: { subscribe?: boolean; listChanged?: boolean; [key: string]: unknown };
+  logging?: object;
+  completions?: object;
+  experimental?: object;
+  tasks?: object;
   [key: string]: unknown;
 }
 
@@ -135,12 +136,18 @@ export interface CallToolResult {
   [key: string]: unknown;
 }
 
+/**
+ * `notifications/cancelled`: sent only for one's own in-flight request; never for `initialize`. `requestId` is
+ * optional since 2025-11-25 (task cancellation uses `tasks/cancel`); one without it cancels nothing.
+ */
 export interface CancelledNotificationParams {
-  requestId: string | number;
+  requestId?: string | number;
   reason?: string;
+  _meta?: JsonObject;
   [key: string]: unknown;
 }
 
+/** `notifications/progress`: `progress` increases; `progressToken` is the requester's `_meta.progressToken`. */
 export interface ProgressNotificationParams {
   progressToken: ProgressToken;
   progress: number;
@@ -152,10 +159,18 @@ export interface ProgressNotificationParams {
 export type LoggingLevel =
   "debug" | "info" | "notice" | "warning" | "error" | "critical" | "alert" | "emergency";
 
+/** `notifications/message`. */
 export interface LoggingMessageNotificationParams {
   level: LoggingLevel;
   logger?: string;
   data: unknown;
+  [key: string]: unknown;
+}
+
+/** `logging/setLevel` (result `{}`). */
+export interface SetLevelParams {
+  level: LoggingLevel;
+  _meta?: RequestMeta;
   [key: string]: unknown;
 }
 
@@ -191,6 +206,17 @@ export interface ReadResourceResult {
   contents: (JsonObject & { uri: string })[];
   [key: string]: unknown;
 }
+/** `resources/subscribe` and `resources/unsubscribe` (result `{}`). */
+export interface SubscribeParams {
+  uri: string;
+  _meta?: RequestMeta;
+  [key: string]: unknown;
+}
+/** `notifications/resources/updated`. */
+export interface ResourceUpdatedNotificationParams {
+  uri: string;
+  [key: string]: unknown;
+}
 
 export interface Prompt {
   name: string;
@@ -210,6 +236,16 @@ export interface GetPromptParams {
   _meta?: RequestMeta;
   [key: string]: unknown;
 }
+export interface PromptMessage {
+  role: "user" | "assistant";
+  content: ContentBlock;
+  [key: string]: unknown;
+}
+export interface GetPromptResult {
+  description?: string;
+  messages: PromptMessage[];
+  [key: string]: unknown;
+}
 
 export interface CompleteParams {
   ref: { type: "ref/prompt"; name: string } | { type: "ref/resource"; uri: string };
@@ -222,14 +258,28 @@ export interface CompleteResult {
   [key: string]: unknown;
 }
 
+/** `sampling/createMessage` (server → client; needs the client's `sampling` capability). */
 export interface CreateMessageParams {
   messages: JsonObject[];
   maxTokens: number;
   [key: string]: unknown;
 }
+export interface CreateMessageResult {
+  role: "user" | "assistant";
+  content: JsonObject | JsonObject[];
+  model: string;
+  stopReason?: string;
+  [key: string]: unknown;
+}
+/** `elicitation/create` (server → client; needs `elicitation`; URL mode is 2025-11-25 only). */
 export interface ElicitParams {
   message: string;
   mode?: "form" | "url";
+  [key: string]: unknown;
+}
+export interface ElicitResult {
+  action: "accept" | "decline" | "cancel";
+  content?: JsonObject;
   [key: string]: unknown;
 }
 export interface Root {
@@ -267,6 +317,11 @@ export const McpMethod = {
   Complete: "completion/complete",
   CreateMessage: "sampling/createMessage",
   Elicit: "elicitation/create",
+  ElicitationComplete: "notifications/elicitation/complete",
   RootsList: "roots/list",
   RootsListChanged: "notifications/roots/list_changed",
+  /** The 2026-07-28 era probe; a legacy server answers it with -32601 at once. */
+  ServerDiscover: "server/discover",
 } as const;
+
+export type McpMethodName = (typeof McpMethod)[keyof typeof McpMethod];

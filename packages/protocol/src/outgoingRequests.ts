@@ -83,6 +83,7 @@ export class OutgoingRequests {
   readonly #reader: McpMessageReader;
   readonly #defaultTimeoutMs: number | undefined;
   readonly #failures = new Map<RequestId, (error: ProtocolError) => void>();
+  #isOpen = true;
 
   constructor(
     connection: MessageConnection,
@@ -143,11 +144,16 @@ export class OutgoingRequests {
         this.#failures.delete(id);
         return true;
       };
-      /** Settle locally; `cancelReason` set: tell the peer and settle the library's promise too. */
-      const fail = (error: ProtocolError, cancelReason?: string): void => {
+      /**
+       * Settle locally. `cancelReason`: tell the peer (never for `initialize`). `settleLibrary`: feed the library
+       * a synthetic error reply so it forgets the request (not needed once the connection is disposed).
+       */
+      const fail = (error: ProtocolError, cancelReason?: string, settleLibrary = true): void => {
         if (!settle()) return;
-        if (cancelReason !== undefined) {
-          if (method !== McpMethod.Initialize) this.#strategy.cancelOutgoing(id, source, cancelReason);
+        if (cancelReason !== undefined && method !== McpMethod.Initialize) {
+          this.#strategy.cancelOutgoing(id, source, cancelReason);
+        }
+        if (settleLibrary) {
           const synthetic = { jsonrpc: "2.0", id, error: { code: error.code, message: error.message } };
           this.#reader.inject(synthetic as unknown as Message);
         }
@@ -157,7 +163,7 @@ export class OutgoingRequests {
       const onAbort = (): void =>
         fail(abortedError(method, signal?.reason), describeAbortReason(signal?.reason));
 
-      this.#failures.set(id, fail);
+      this.#failures.set(id, (error) => fail(error, undefined, this.#isOpen));
       reply.then(
         (result) => {
           if (!settle()) return;
@@ -180,8 +186,20 @@ export class OutgoingRequests {
     });
   }
 
+  /**
+   * Reject pending request `id` at once with `error`, sending nothing (the peer's reply was unusable, e.g. over
+   * the size cap). Returns false when no such request is pending (ids are matched by type: `1` is not `"1"`).
+   */
+  failById(id: RequestId, error: ProtocolError): boolean {
+    const fail = this.#failures.get(id);
+    if (fail === undefined) return false;
+    fail(error);
+    return true;
+  }
+
   /** Reject every pending request with `error` (the connection closed); nothing is sent. */
   rejectAll(error: ProtocolError): void {
+    this.#isOpen = false;
     const failures = [...this.#failures.values()];
     for (const fail of failures) fail(error);
   }

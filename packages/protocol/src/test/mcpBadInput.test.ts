@@ -1,9 +1,10 @@
 import { expect } from "chai";
-import { ErrorCode } from "../errors.js";
+import { ErrorCode, ProtocolError } from "../errors.js";
 import type { McpConnection, McpConnectionOptions } from "../mcpConnection.js";
 import { FramingError } from "../ndjsonFraming.js";
 import { createRawPeerConnection } from "./fixtures/connectionPair.js";
 import type { RawPeer } from "./fixtures/connectionPair.js";
+import { rejectionOf } from "./fixtures/rejectionOf.js";
 
 describe("bad input from the peer", () => {
   let cleanups: (() => void)[];
@@ -71,14 +72,36 @@ describe("bad input from the peer", () => {
     });
   }
 
-  it("answers a line over maxMessageBytes with -32600 and no id and keeps serving", async () => {
+  it("answers a request over maxMessageBytes with -32600 and its id, and keeps serving", async () => {
     start({ maxMessageBytes: 1024 });
     peer.send(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"${"x".repeat(4096)}"}}\n`);
+    const reply = await peer.nextMessage();
+    expect(reply.id).to.equal(1);
+    expect((reply.error as { code: number }).code).to.equal(ErrorCode.InvalidRequest);
+    await expectStillServing();
+    expect((errors[0] as FramingError).code).to.equal("ERR_FRAME_TOO_LARGE");
+  });
+
+  it("answers a line over maxMessageBytes without a usable id with -32600 and no id", async () => {
+    start({ maxMessageBytes: 1024 });
+    peer.send(`{"jsonrpc":"2.0","method":"ping","params":{"pad":"${"x".repeat(4096)}"}}\n`);
     const reply = await peer.nextMessage();
     expect(reply).to.not.have.property("id");
     expect((reply.error as { code: number }).code).to.equal(ErrorCode.InvalidRequest);
     await expectStillServing();
-    expect((errors[0] as FramingError).code).to.equal("ERR_FRAME_TOO_LARGE");
+  });
+
+  it("fails the pending request at once when its reply is over maxMessageBytes, answering nothing", async () => {
+    start({ maxMessageBytes: 1024 });
+    const pending = connection.sendRequest("tools/call", { name: "big" });
+    const request = await peer.nextMessage();
+    // SDK peers write the id last.
+    peer.send(`{"result":{"pad":"${"x".repeat(4096)}"},"jsonrpc":"2.0","id":${String(request.id)}}\n`);
+    const error = (await rejectionOf(pending)) as ProtocolError;
+    expect(error).to.be.instanceOf(ProtocolError);
+    expect(error.code).to.equal(ErrorCode.InternalError);
+    expect(error.data).to.deep.include({ reason: "tooLarge" });
+    await expectStillServing();
   });
 
   it("answers an unknown method with -32601 and the request's id", async () => {
