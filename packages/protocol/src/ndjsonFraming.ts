@@ -278,6 +278,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
 
   #consume(chunk: Buffer): void {
     const length = chunk.length;
+    if (length === 0) return;
     let start = 0;
     if (this.#overflow !== undefined) {
       const newline = chunk.indexOf(LF);
@@ -337,6 +338,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
 
   /** Add bytes of a line whose end has not arrived yet, enforcing the cap. */
   #appendPending(piece: Buffer): void {
+    if (piece.length === 0) return;
     const seen = this.#pendingBytes + (this.#pendingCarriageReturn ? 1 : 0) + piece.length;
     if (seen <= this.#maxMessageBytes) {
       this.#pending.push(piece);

@@ -56,10 +56,12 @@ export async function feedChunks(
   };
 }
 
-/** Cut `bytes` at the given positions (taken modulo its length, deduplicated, sorted). */
+/**
+ * Cut `bytes` at the given positions (taken modulo its length + 1, sorted); a repeated position or one at either
+ * end yields an empty chunk, which a reader must take in its stride too.
+ */
 export function cutAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  if (bytes.length === 0) return [bytes];
-  const positions = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+  const positions = cuts.map((cut) => cut % (bytes.length + 1)).sort((a, b) => a - b);
   const pieces: Uint8Array[] = [];
   let start = 0;
   for (const position of positions) {
