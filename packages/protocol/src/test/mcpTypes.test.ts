@@ -3,8 +3,8 @@ import { expect } from "chai";
 import { McpMethod } from "../mcpTypes.js";
 import type * as Ours from "../mcpTypes.js";
 
-/** Compiles only when every `From` is assignable to `To`: what the SDK sends, our types accept. */
-function accepts<To>(): <From extends To>() => true {
+/** Compiles only when every `_From` is assignable to `To`: what the SDK sends, our types accept. */
+function accepts<To>(): <_From extends To>() => true {
   return () => true;
 }
 
