@@ -599,7 +599,10 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
   }
 
   write(msg: Message): Promise<void> {
-    if (this.#ended) return Promise.reject(new Error("cannot write: end() was called on this writer"));
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#ended || this.#disposed) {
+      return Promise.reject(new Error(`cannot write: the writer was ${this.#ended ? "ended" : "disposed"}`));
+    }
     let line: string;
     try {
       line = this.#serialize(msg);
@@ -717,6 +720,8 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
 
   readonly #onStreamClose = (): void => {
     this.#closed = true;
+    // No 'drain' will come any more: later writes must reach #writeNow and be rejected, not wait forever.
+    this.#waitingForDrain = false;
     if (this.#queue.length > 0)
       this.#fail(new Error("the stream closed with messages still queued"), undefined);
     this.fireClose();

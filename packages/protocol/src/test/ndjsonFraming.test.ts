@@ -626,6 +626,18 @@ describe("NdjsonMessageWriter", () => {
     expect(String(sink.read())).to.equal('{"jsonrpc":"2.0","method":"a"}\n');
   });
 
+  it("rejects writes after dispose() and leaves an 'error' listener so a late stream error is not fatal", async () => {
+    const sink = new PassThrough();
+    const writer = new NdjsonMessageWriter(sink);
+    writer.dispose();
+    writer.dispose();
+    const outcome = await settle(writer.write({ jsonrpc: "2.0", method: "a" } as Message));
+    expect(outcome.ok).to.equal(false);
+    expect(sink.listenerCount("error")).to.equal(1);
+    sink.destroy(new Error("late failure"));
+    await new Promise((resolve) => sink.on("close", resolve));
+  });
+
   it("ends the stream after the queued messages and fires onClose once", async () => {
     const { sink, received } = slowSink(4);
     const writer = new NdjsonMessageWriter(sink);
