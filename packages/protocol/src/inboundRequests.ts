@@ -31,10 +31,6 @@ export class InboundRequests {
     this.#largeIds = largeIds;
   }
 
-  get size(): number {
-    return this.#byInternalId.size;
-  }
-
   /** Record a request the peer sent; returns its entry with a fresh internal id. */
   add(id: RequestId, method: string): InboundRequest {
     this.#sequence += 1;

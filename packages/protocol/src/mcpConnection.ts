@@ -5,6 +5,7 @@ import type { PeerCancelledData } from "./errors.js";
 import { InboundRequests } from "./inboundRequests.js";
 import { LargeIdTable } from "./largeIdTable.js";
 import { McpCancellationStrategy } from "./mcpCancellationStrategy.js";
+import { McpHandlers } from "./mcpHandlers.js";
 import { McpMessageReader, unaliasNotificationMethod } from "./mcpMessageReader.js";
 import { McpMessageWriter } from "./mcpMessageWriter.js";
 import { McpMethod } from "./mcpTypes.js";
@@ -131,10 +132,7 @@ class Connection implements McpConnection {
   readonly #connection: MessageConnection;
   readonly #outgoing: OutgoingRequests;
   readonly #answerInvalidInput: boolean;
-  readonly #requestHandlers = new Map<string, RequestHandler>();
-  #fallbackRequestHandler: FallbackRequestHandler | undefined;
-  readonly #notificationHandlers = new Map<string, NotificationHandler>();
-  #fallbackNotificationHandler: FallbackNotificationHandler | undefined;
+  readonly #handlers = new McpHandlers();
   readonly #errorListeners = new Set<(error: Error) => void>();
   readonly #closeListeners = new Set<() => void>();
   #isListening = false;
@@ -219,23 +217,7 @@ class Connection implements McpConnection {
   onRequest(method: string, handler: RequestHandler): Disposable;
   onRequest(handler: FallbackRequestHandler): Disposable;
   onRequest(methodOrHandler: string | FallbackRequestHandler, handler?: RequestHandler): Disposable {
-    if (typeof methodOrHandler === "function") {
-      this.#fallbackRequestHandler = methodOrHandler;
-      return {
-        dispose: () => {
-          if (this.#fallbackRequestHandler === methodOrHandler) this.#fallbackRequestHandler = undefined;
-        },
-      };
-    }
-    if (typeof handler !== "function")
-      throw new TypeError(`onRequest(${methodOrHandler}): handler must be a function`);
-    this.#requestHandlers.set(methodOrHandler, handler);
-    return {
-      dispose: () => {
-        if (this.#requestHandlers.get(methodOrHandler) === handler)
-          this.#requestHandlers.delete(methodOrHandler);
-      },
-    };
+    return this.#handlers.onRequest(methodOrHandler, handler);
   }
 
   onNotification(method: string, handler: NotificationHandler): Disposable;
@@ -244,26 +226,7 @@ class Connection implements McpConnection {
     methodOrHandler: string | FallbackNotificationHandler,
     handler?: NotificationHandler,
   ): Disposable {
-    if (typeof methodOrHandler === "function") {
-      this.#fallbackNotificationHandler = methodOrHandler;
-      return {
-        dispose: () => {
-          if (this.#fallbackNotificationHandler === methodOrHandler)
-            this.#fallbackNotificationHandler = undefined;
-        },
-      };
-    }
-    if (typeof handler !== "function") {
-      throw new TypeError(`onNotification(${methodOrHandler}): handler must be a function`);
-    }
-    this.#notificationHandlers.set(methodOrHandler, handler);
-    return {
-      dispose: () => {
-        if (this.#notificationHandlers.get(methodOrHandler) === handler) {
-          this.#notificationHandlers.delete(methodOrHandler);
-        }
-      },
-    };
+    return this.#handlers.onNotification(methodOrHandler, handler);
   }
 
   onError(listener: (error: Error) => void): Disposable {
@@ -308,16 +271,9 @@ class Connection implements McpConnection {
       throw new ResponseError(ErrorCode.InternalError, `no request state for ${method}`);
     const context: IncomingRequestContext = { id: entry.id, method, signal: entry.controller.signal };
     try {
-      const handler = this.#requestHandlers.get(method);
-      const fallback = this.#fallbackRequestHandler;
-      let result: unknown;
-      if (handler !== undefined) result = await handler(params, context);
-      else if (fallback !== undefined) result = await fallback(method, params, context);
-      else throw new ProtocolError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
-      // MCP results are objects: vscode-jsonrpc would send `result: null` for undefined.
-      return result ?? {};
+      return await this.#handlers.handleRequest(method, params, context);
     } catch (error) {
-      const wire = toProtocolError(error);
+      const wire = error as ProtocolError;
       throw new ResponseError(wire.code, wire.message, wire.data);
     }
   }
@@ -325,9 +281,7 @@ class Connection implements McpConnection {
   async #dispatchNotification(aliasedMethod: string, params: unknown): Promise<void> {
     const method = unaliasNotificationMethod(aliasedMethod);
     try {
-      const handler = this.#notificationHandlers.get(method);
-      if (handler !== undefined) await handler(params);
-      else await this.#fallbackNotificationHandler?.(method, params);
+      await this.#handlers.handleNotification(method, params);
     } catch (error) {
       this.#emitError(new Error(`notification handler for ${method} failed`, { cause: error }));
     }

@@ -97,11 +97,6 @@ export class OutgoingRequests {
     this.#defaultTimeoutMs = defaultTimeoutMs;
   }
 
-  /** Requests sent and not settled. */
-  get size(): number {
-    return this.#failures.size;
-  }
-
   send(method: string, params: unknown, options: RequestOptions): Promise<unknown> {
     let timeoutMs: number | undefined;
     try {
