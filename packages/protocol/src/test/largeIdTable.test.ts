@@ -7,6 +7,8 @@ import { findTopLevelIdText, LargeIdTable } from "../largeIdTable.js";
 import { FramingError, NdjsonMessageReader, NdjsonMessageWriter } from "../ndjsonFraming.js";
 import { feedChunks, framingCodes } from "./framingHarness.js";
 
+const PROPERTY_TEST_TIMEOUT_MS = 120_000;
+
 const encoder = new TextEncoder();
 const TWO_POW_53 = 2n ** 53n;
 
@@ -30,7 +32,9 @@ function nextLine(stream: PassThrough): Promise<string> {
   });
 }
 
-describe("LargeIdTable", () => {
+describe("LargeIdTable", function () {
+  // A guard against hangs, not a performance bound: property runs are slow on a loaded machine.
+  this.timeout(PROPERTY_TEST_TIMEOUT_MS);
   const disposables: Array<() => void> = [];
   afterEach(() => {
     for (const dispose of disposables.splice(0)) dispose();

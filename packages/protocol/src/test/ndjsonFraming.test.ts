@@ -11,6 +11,8 @@ import {
 } from "../ndjsonFraming.js";
 import { cutAt, feedChunks, framingCodes } from "./framingHarness.js";
 
+const PROPERTY_TEST_TIMEOUT_MS = 120_000;
+
 const RUNS = 300;
 const encoder = new TextEncoder();
 
@@ -68,7 +70,9 @@ function lineOfSize(size: number, tag: number): string {
   return head + "x".repeat(size - head.length - tail.length) + tail;
 }
 
-describe("NdjsonMessageReader", () => {
+describe("NdjsonMessageReader", function () {
+  // A guard against hangs, not a performance bound: property runs are slow on a loaded machine.
+  this.timeout(PROPERTY_TEST_TIMEOUT_MS);
   it("reassembles the same messages from any split of the stream, including inside UTF-8 sequences and \\r\\n", async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -506,7 +510,9 @@ function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: 
   );
 }
 
-describe("NdjsonMessageWriter", () => {
+describe("NdjsonMessageWriter", function () {
+  // A guard against hangs, not a performance bound: property runs are slow on a loaded machine.
+  this.timeout(PROPERTY_TEST_TIMEOUT_MS);
   const disposables: Array<() => void> = [];
   afterEach(() => {
     for (const dispose of disposables.splice(0)) dispose();
