@@ -1,4 +1,6 @@
 import type { ClientCapabilities, Implementation, InitializeResult } from "@mcpware/protocol";
+import { setMaxListeners } from "node:events";
+import { anySignal } from "./anySignal.js";
 import { BackendError, BackendErrorCode } from "./backendError.js";
 import { BackendProcess } from "./backendProcess.js";
 import type { BackendProcessHost } from "./backendProcess.js";
@@ -102,6 +104,8 @@ export class Backend {
     this.#host = host;
     this.#env = buildChildEnv(spec.env, { inheritEnv: spec.inheritEnv });
     this.#governor = new RestartGovernor(spec.restart);
+    // One listener per request in flight is the design, not a leak (each is removed when it settles).
+    setMaxListeners(0, this.#lifetime.signal);
   }
 
   get name(): string {
@@ -138,14 +142,14 @@ export class Backend {
 
   /** Start if needed; resolves when ready. Counts as in flight (close() waits for it). */
   async start(signal: AbortSignal | undefined): Promise<void> {
-    const combined =
-      signal === undefined ? this.#lifetime.signal : AbortSignal.any([signal, this.#lifetime.signal]);
+    const linked = anySignal([signal, this.#lifetime.signal]);
     const startedAt = performance.now();
     const abortError = (): Error => this.#abortError("initialize", startedAt, signal, undefined, undefined);
     this.#enter();
     try {
-      await this.#ensureProcess(combined, abortError);
+      await this.#ensureProcess(linked.signal, abortError);
     } finally {
+      linked.dispose();
       this.#leave();
     }
   }
@@ -156,9 +160,8 @@ export class Backend {
     const deadline = new AbortController();
     // Not unref'd: a caller awaiting only this request must not see the process exit under it.
     const timer = setTimeout(() => deadline.abort(), timeoutMs);
-    const signals = [deadline.signal, this.#lifetime.signal];
-    if (options.signal !== undefined) signals.push(options.signal);
-    const signal = AbortSignal.any(signals);
+    const linked = anySignal([deadline.signal, this.#lifetime.signal, options.signal]);
+    const signal = linked.signal;
     let phase = "while starting";
     const abortError = (): Error =>
       this.#abortError(method, startedAt, options.signal, deadline.signal, `after ${timeoutMs} ms ${phase}`);
@@ -185,6 +188,7 @@ export class Backend {
       throw error;
     } finally {
       clearTimeout(timer);
+      linked.dispose();
       this.#leave();
     }
   }
@@ -335,7 +339,8 @@ export class Backend {
     this.#setState("starting");
     const startTimeout = new AbortController();
     const timer = setTimeout(() => startTimeout.abort(), this.spec.startTimeoutMs);
-    const signal = AbortSignal.any([startTimeout.signal, lifetime]);
+    const linked = anySignal([startTimeout.signal, lifetime]);
+    const signal = linked.signal;
     let process: BackendProcess | undefined;
     try {
       process = await BackendProcess.spawn(this.#processHost());
@@ -386,6 +391,7 @@ export class Backend {
       throw error;
     } finally {
       clearTimeout(timer);
+      linked.dispose();
     }
   }
 
