@@ -2,16 +2,11 @@ import yargs from "yargs";
 import type { CliIo, CommonOptions } from "./cliIo.js";
 import { ExitCode, reportConfigError } from "./cliIo.js";
 import { ConfigError } from "./configError.js";
-import { runDoctor } from "./doctor.js";
 import { DEFAULT_CONFIG_FILE } from "./loadConfig.js";
 import type { LogLevel } from "./logger.js";
 import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from "./logger.js";
 import { packageVersion } from "./packageVersion.js";
-import { runCall } from "./runCall.js";
 import type { ServeIo } from "./runServe.js";
-import { runServe } from "./runServe.js";
-import { runTools } from "./runTools.js";
-import { runValidate } from "./runValidate.js";
 
 export interface CliContext extends ServeIo {
   /** The environment (for MCPWARE_CONFIG). */
@@ -81,14 +76,14 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
           usageError = `unknown command: ${stray.join(" ")}`;
           return;
         }
-        return run(() => runServe(common(argv), context));
+        return run(async () => (await import("./runServe.js")).runServe(common(argv), context));
       },
     )
     .command(
       "validate",
       "Check the config and print each backend's resolved command (secrets masked)",
       (command) => command,
-      (argv) => run(() => runValidate(common(argv), io)),
+      (argv) => run(async () => (await import("./runValidate.js")).runValidate(common(argv), io)),
     )
     .command(
       "tools [backend]",
@@ -97,7 +92,13 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
         command
           .positional("backend", { type: "string", describe: "Only this backend" })
           .option("json", { type: "boolean", default: false, describe: "Print JSON instead of a table" }),
-      (argv) => run(() => runTools({ ...common(argv), backend: argv.backend, json: argv.json }, io)),
+      (argv) =>
+        run(async () =>
+          (await import("./runTools.js")).runTools(
+            { ...common(argv), backend: argv.backend, json: argv.json },
+            io,
+          ),
+        ),
     )
     .command(
       "call <backend> <tool>",
@@ -109,8 +110,8 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
           .option("args", { type: "string", describe: "The tool's arguments as a JSON object" })
           .option("json", { type: "boolean", default: false, describe: "Print the raw result as JSON" }),
       (argv) =>
-        run(() =>
-          runCall(
+        run(async () =>
+          (await import("./runCall.js")).runCall(
             { ...common(argv), backend: argv.backend, tool: argv.tool, args: argv.args, json: argv.json },
             io,
           ),
@@ -121,8 +122,8 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
       "Check the environment mcpware runs in (Docker, config, backends)",
       (command) => command,
       (argv) =>
-        run(() =>
-          runDoctor(
+        run(async () =>
+          (await import("./doctor.js")).runDoctor(
             {
               configPath: argv.config,
               ...(argv["env-file"] === undefined ? {} : { envFile: argv["env-file"] }),

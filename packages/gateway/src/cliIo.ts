@@ -46,5 +46,5 @@ export function flushStream(stream: NodeJS.WritableStream): Promise<void> {
 
 /** Quotes an argv element for display when a shell would split or expand it. */
 export function quoteArgument(argument: string): string {
-  return argument === "" || /[\s"'\\$`*?;&|<>()#~]/.test(argument) ? JSON.stringify(argument) : argument;
+  return argument === "" || /[\s"'\\$`;&|<>()#~]/.test(argument) ? JSON.stringify(argument) : argument;
 }
