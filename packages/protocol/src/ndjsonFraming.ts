@@ -151,6 +151,9 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   #lastDataAt = 0;
   /** Lines seen so far; identifies the stalled line in `onPartialMessage`. */
   #messageToken = 0;
+  #consuming = false;
+  /** Chunks that arrived while a chunk was being consumed. */
+  #backlog: Buffer[] = [];
 
   constructor(readable: NodeJS.ReadableStream, options: NdjsonReaderOptions = {}) {
     super();
@@ -191,6 +194,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
 
   #detach(): void {
     this.#callback = undefined;
+    this.#backlog = [];
     this.#clearPartialTimer();
     this.#resetPending();
     this.#overflow = undefined;
@@ -202,8 +206,16 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   }
 
   readonly #onData = (data: Buffer | Uint8Array | string): void => {
+    if (this.#consuming) {
+      // Re-entered: the callback pushed into this very stream, which emits 'data' synchronously. Keep order.
+      this.#backlog.push(toBuffer(data));
+      return;
+    }
+    this.#consuming = true;
     try {
       this.#consume(toBuffer(data));
+      for (let next = this.#backlog.shift(); next !== undefined; next = this.#backlog.shift())
+        this.#consume(next);
       if (this.#partialMessageTimeoutMs > 0) {
         this.#lastDataAt = Date.now();
         if (this.#partialTimer === undefined && this.#hasPartialLine()) {
@@ -213,6 +225,8 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     } catch (error) {
       // Defensive: #consume reports bad lines itself; anything else must still not escape the 'data' handler.
       this.fireError(error);
+    } finally {
+      this.#consuming = false;
     }
   };
 
@@ -309,7 +323,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
       }
       start = last + 1;
     }
-    if (start < length) this.#appendPending(chunk.subarray(start));
+    if (start < length && this.#callback !== undefined) this.#appendPending(chunk.subarray(start));
   }
 
   /** Complete lines between `start` and the `\n` at `last`, checked against the cap one by one. */
@@ -332,6 +346,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
         return;
       }
       this.#handleLine(text.slice(start, newline));
+      if (this.#callback === undefined) return; // disposed by the callback
       start = newline + 1;
     }
   }

@@ -377,6 +377,38 @@ describe("NdjsonMessageReader", function () {
     expect(errors.map((error) => error.message)).to.deep.equal(["handler failed"]);
   });
 
+  it("keeps order when the callback pushes into the stream it reads (a re-entrant 'data')", async () => {
+    const stream = new Readable({ read() {} });
+    const reader = new NdjsonMessageReader(stream);
+    const seen: string[] = [];
+    const closed = new Promise<void>((resolve) => reader.onClose(resolve));
+    reader.listen((message) => {
+      const method = methodOf(message);
+      seen.push(method);
+      if (method === "a") stream.push('{"jsonrpc":"2.0","method":"c"}\n');
+      if (method === "c") stream.push(null);
+    });
+    stream.push('{"jsonrpc":"2.0","method":"a"}\n{"jsonrpc":"2.0","method":"b"}\n');
+    await closed;
+    reader.dispose();
+    expect(seen).to.deep.equal(["a", "b", "c"]);
+  });
+
+  it("stops delivering the rest of a chunk once the callback disposes the reader", async () => {
+    const stream = new PassThrough();
+    const reader = new NdjsonMessageReader(stream);
+    const seen: string[] = [];
+    reader.listen((message) => {
+      seen.push(methodOf(message));
+      reader.dispose();
+    });
+    stream.write('{"jsonrpc":"2.0","method":"a"}\n{"jsonrpc":"2.0","method":"b"}\n{"jsonrpc":"2.0","meth');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).to.deep.equal(["a"]);
+    expect(reader.bufferedBytes).to.equal(0);
+    expect(stream.listenerCount("data")).to.equal(0);
+  });
+
   it("fires the stream's error and then close once when the stream fails", async () => {
     const stream = new PassThrough();
     const reader = new NdjsonMessageReader(stream);
