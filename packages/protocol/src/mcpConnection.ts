@@ -25,8 +25,10 @@ export interface McpConnectionOptions extends NdjsonReaderOptions {
   defaultRequestTimeoutMs?: number;
   /**
    * Answer bad input from the peer with an error response without `id` (-32700 for invalid JSON, -32600 for
-   * JSON that is not a JSON-RPC message or a line over `maxMessageBytes`). Default `true`. A client talking to
-   * a server whose stdout may carry noise can turn it off; bad input is then only reported through `onError`.
+   * JSON that is not a JSON-RPC message, or for a line over `maxMessageBytes`, with its `id` when the framing
+   * could read one). Default `true`. A client talking to a server whose stdout may carry noise can turn it off;
+   * bad input is then only reported through `onError`. Either way, a line over the cap that carries the id of
+   * one of our pending requests fails that request at once (-32603, `data: {reason: "tooLarge", byteLength}`).
    */
   answerInvalidInput?: boolean;
 }
@@ -87,16 +89,22 @@ export interface McpConnection extends Disposable {
    * with `ConnectionClosed` (-32000) once closed, -32603 when the write fails.
    */
   sendNotification(method: string, params?: unknown): Promise<void>;
-  /** Handle one method. The handler's return value is the result (`undefined` → `{}`); a thrown `ProtocolError` chooses the error code, anything else → -32603. */
+  /**
+   * Handle one method (replacing an earlier handler of it). The handler's (awaited) return value is the result,
+   * `undefined` or `null` → `{}`; a thrown `ProtocolError` chooses code, message and `data`, anything else → -32603.
+   */
   onRequest(method: string, handler: RequestHandler): Disposable;
-  /** Handle every method that has no handler of its own (default: -32601). */
+  /** Handle every method that has no handler of its own, e.g. to relay it (without one: -32601). */
   onRequest(handler: FallbackRequestHandler): Disposable;
   onNotification(method: string, handler: NotificationHandler): Disposable;
   /** Every notification without a handler of its own (`notifications/cancelled` is consumed internally). */
   onNotification(handler: FallbackNotificationHandler): Disposable;
-  /** Bad input from the peer (already answered where the protocol says so) and stream errors. */
+  /**
+   * Bad input from the peer (`FramingError`, already answered where the protocol says so), stream errors
+   * (EPIPE, ECONNRESET) and notification handlers that threw. Never thrown, never an unhandled `'error'`.
+   */
   onError(listener: (error: Error) => void): Disposable;
-  /** The connection closed (stream end or dispose); fired once. */
+  /** The connection closed (readable ended or failed, writable closed, or dispose); fired once. */
   onClose(listener: () => void): Disposable;
   readonly isClosed: boolean;
   /** Idempotent: rejects pending requests with ConnectionClosed, stops reading. Does not end the streams. */
@@ -123,6 +131,7 @@ export function createMcpConnection(
 const SILENT_LOGGER: Logger = { error() {}, warn() {}, info() {}, log() {} };
 
 class Connection implements McpConnection {
+  readonly #readable: NodeJS.ReadableStream;
   readonly #largeIds: LargeIdTable;
   readonly #ownsLargeIds: boolean;
   readonly #inbound: InboundRequests;
@@ -148,6 +157,7 @@ class Connection implements McpConnection {
       throw new TypeError(`answerInvalidInput must be a boolean, got ${String(options.answerInvalidInput)}`);
     }
     this.#answerInvalidInput = options.answerInvalidInput ?? true;
+    this.#readable = readable;
     this.#ownsLargeIds = options.largeIds === undefined;
     this.#largeIds = options.largeIds ?? new LargeIdTable();
     const framingReader = new NdjsonMessageReader(readable, {
@@ -247,6 +257,9 @@ class Connection implements McpConnection {
     this.#outgoing.rejectAll(error);
     this.#inbound.abortAll(error);
     this.#connection.dispose();
+    // The framing reader lets go of the readable's 'error' event: a late error must still not crash the process.
+    if (!this.#readable.listeners("error").includes(ignoreStreamError))
+      this.#readable.on("error", ignoreStreamError);
     if (this.#ownsLargeIds) this.#largeIds.clear();
     const listeners = [...this.#closeListeners];
     this.#closeListeners.clear();
@@ -352,6 +365,9 @@ class Connection implements McpConnection {
     }
   }
 }
+
+/** Shared by every connection, so a stream outliving many connections gets it once. */
+function ignoreStreamError(): void {}
 
 function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));

@@ -283,6 +283,21 @@ describe("createMcpConnection", () => {
       expect(pair.client.isClosed).to.equal(true);
     });
 
+    it("leaves no stream able to raise an unhandled 'error' after dispose", async () => {
+      const readable = new PassThrough();
+      const writable = new PassThrough();
+      for (let i = 0; i < 3; i += 1) {
+        const connection = createMcpConnection(readable, writable);
+        connection.listen();
+        connection.dispose();
+      }
+      expect(readable.listenerCount("error")).to.equal(1);
+      const closed = new Promise((resolve) => readable.once("close", resolve));
+      readable.destroy(new Error("late read error"));
+      writable.destroy(new Error("late write error"));
+      await closed;
+    });
+
     it("does not crash when writing to a destroyed stream (EPIPE) and reports it through onError", async () => {
       const readable = new PassThrough();
       const writable = new PassThrough();
