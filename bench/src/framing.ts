@@ -107,10 +107,13 @@ async function measureThroughput(
   await readWithOurs(input, messagesPerRound);
   await readWithBaseline(input, messagesPerRound);
   for (let round = 0; round < rounds; round += 1) {
-    collectGarbage();
-    ours.push(await readWithOurs(input, messagesPerRound));
-    collectGarbage();
-    baseline.push(await readWithBaseline(input, messagesPerRound));
+    // Alternate which goes first, so that drift in the machine's load or GC debt favours neither.
+    const order = round % 2 === 0 ? ["ours", "baseline"] : ["baseline", "ours"];
+    for (const which of order) {
+      collectGarbage();
+      if (which === "ours") ours.push(await readWithOurs(input, messagesPerRound));
+      else baseline.push(await readWithBaseline(input, messagesPerRound));
+    }
   }
   const ourRate = rate(input.length, messagesPerRound, median(ours));
   const baselineRate = rate(input.length, messagesPerRound, median(baseline));
