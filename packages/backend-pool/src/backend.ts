@@ -350,6 +350,8 @@ export class Backend {
       }
       if (signal.aborted) throw lifetime.aborted ? lifetime.reason : new Error("start timeout");
       const init = await process.initialize(signal);
+      // Died right after answering (its death was ignored while starting): a failed start like any other.
+      if (!process.isAlive) throw await process.death;
       this.#initialize = init;
       this.#process = process;
       this.#startingProcess = undefined;
