@@ -1,0 +1,93 @@
+import { expect } from "chai";
+import type { RawGateway } from "./helpers/e2e.js";
+import {
+  INITIALIZE,
+  TempDir,
+  backends,
+  descendantsOf,
+  isAlive,
+  killAll,
+  spawnGateway,
+  waitFor,
+  waitForExit,
+} from "./helpers/e2e.js";
+
+describe("gateway shutdown", function () {
+  this.timeout(60_000);
+  let dir: TempDir;
+  let pids: number[] = [];
+  beforeEach(async () => {
+    dir = await TempDir.create();
+    pids = [];
+  });
+  afterEach(async () => {
+    killAll(await waitForExit(pids, 2_000));
+    await dir.dispose();
+  });
+
+  /** A gateway with two running backends (server-everything ignores stdin EOF) and one grandchild. */
+  async function startBusyGateway(): Promise<{ gateway: RawGateway; tree: number[] }> {
+    const config = await dir.writeJson("config.json", {
+      backends: { everything: backends.everything(), f: backends.fixture() },
+    });
+    const gateway = spawnGateway(["--config", config]);
+    pids.push(gateway.child.pid!);
+    gateway.send(INITIALIZE);
+    await gateway.reply(0);
+    gateway.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    const call = (id: number, backend: string, tool: string, args: unknown) =>
+      gateway.send({
+        jsonrpc: "2.0",
+        id,
+        method: "tools/call",
+        params: {
+          name: "use_tool",
+          arguments: { backend_server: backend, server_tool: tool, tool_arguments: args },
+        },
+      });
+    call(1, "everything", "echo", { message: "up" });
+    call(2, "f", "spawn-child", {});
+    await gateway.reply(1);
+    const spawned = (await gateway.reply(2)) as { result: { content: { text: string }[] } };
+    const grandchild = Number(spawned.result.content[0]!.text);
+    const tree = await descendantsOf(gateway.child.pid!);
+    pids.push(...tree);
+    expect(tree).to.include(grandchild);
+    expect(tree.length).to.be.at.least(3);
+    return { gateway, tree };
+  }
+
+  const triggers: [string, (gateway: RawGateway) => void][] = [
+    ["stdin EOF", (gateway) => gateway.child.stdin.end()],
+    ["SIGTERM", (gateway) => gateway.child.kill("SIGTERM")],
+    ["SIGINT", (gateway) => gateway.child.kill("SIGINT")],
+    ["SIGHUP", (gateway) => gateway.child.kill("SIGHUP")],
+  ];
+  for (const [trigger, fire] of triggers) {
+    it(`on ${trigger}, stops every backend and its children and exits with 0`, async () => {
+      const { gateway, tree } = await startBusyGateway();
+      fire(gateway);
+      expect(await gateway.exited).to.deep.equal({ code: 0, signal: null });
+      expect(await waitForExit(tree)).to.deep.equal([]);
+    });
+  }
+
+  it("on stdout EPIPE (the client is gone), shuts down with 0", async () => {
+    const { gateway, tree } = await startBusyGateway();
+    gateway.child.stdout.destroy();
+    gateway.send({ jsonrpc: "2.0", id: 3, method: "ping" });
+    expect(await gateway.exited).to.deep.equal({ code: 0, signal: null });
+    expect(await waitForExit(tree)).to.deep.equal([]);
+  });
+
+  it("on a second signal during shutdown, kills the backends and exits with 1", async () => {
+    const { gateway, tree } = await startBusyGateway();
+    gateway.child.kill("SIGTERM");
+    expect(await waitFor(() => gateway.stderr().includes("shutting down"))).to.equal(true);
+    // server-everything ignores stdin EOF, so its stop ladder is still waiting when the second signal lands.
+    expect(await isAlive(gateway.child.pid!)).to.equal(true);
+    gateway.child.kill("SIGINT");
+    expect(await gateway.exited).to.deep.equal({ code: 1, signal: null });
+    expect(await waitForExit(tree)).to.deep.equal([]);
+  });
+});
