@@ -74,6 +74,16 @@ export type RequestTimeoutData =
     };
 
 /**
+ * `data` of the -32603 an outgoing request rejects with when its reply was a line over `maxMessageBytes`
+ * (discarded by the framing; the id was read from the line's start or end).
+ */
+export interface ReplyTooLargeData {
+  reason: "tooLarge";
+  /** The discarded line's size in bytes. */
+  byteLength: number;
+}
+
+/**
  * `signal.reason` of an incoming request the peer cancelled with `notifications/cancelled`: a
  * {@link ProtocolError} with code {@link ErrorCode.RequestTimeout} and this `data`.
  */

@@ -1,5 +1,11 @@
 export { ErrorCode, ProtocolError } from "./errors.js";
-export type { ErrorCodeName, JsonRpcErrorObject, PeerCancelledData, RequestTimeoutData } from "./errors.js";
+export type {
+  ErrorCodeName,
+  JsonRpcErrorObject,
+  PeerCancelledData,
+  ReplyTooLargeData,
+  RequestTimeoutData,
+} from "./errors.js";
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_PARTIAL_MESSAGE_TIMEOUT_MS,

@@ -1,7 +1,7 @@
 import { createMessageConnection, ResponseError } from "vscode-jsonrpc/node";
 import type { CancellationToken, Logger, Message, MessageConnection } from "vscode-jsonrpc/node";
 import { ErrorCode, ProtocolError, toProtocolError } from "./errors.js";
-import type { PeerCancelledData } from "./errors.js";
+import type { PeerCancelledData, ReplyTooLargeData } from "./errors.js";
 import { InboundRequests } from "./inboundRequests.js";
 import { LargeIdTable } from "./largeIdTable.js";
 import { McpCancellationStrategy } from "./mcpCancellationStrategy.js";
@@ -335,7 +335,7 @@ class Connection implements McpConnection {
       const tooLarge = new ProtocolError(
         ErrorCode.InternalError,
         `the reply was discarded: ${error.message}`,
-        { reason: "tooLarge", byteLength: error.byteLength },
+        { reason: "tooLarge", byteLength: error.byteLength } satisfies ReplyTooLargeData,
         { cause: error },
       );
       if (this.#outgoing.failById(id, tooLarge)) return;
