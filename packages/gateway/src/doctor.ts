@@ -80,10 +80,12 @@ export async function runDoctor(
     }
   }
 
+  // Unavailable backends count too: their masked argv still says whether they run docker.
   const usesDocker =
-    config?.backends.some(
-      (backend) => backend.spec && isDockerRunCommand(backend.spec.command, backend.spec.args ?? []),
-    ) ?? false;
+    config?.backends.some((backend) => {
+      const [command, ...args] = backend.displayArgv;
+      return command !== undefined && isDockerRunCommand(command, args);
+    }) ?? false;
   const dockerChecks = await checkDocker(env, platform, environment.dockerCommand);
   for (const check of dockerChecks)
     checks.push(usesDocker || check.ok !== false ? check : { ...check, ok: undefined });

@@ -108,6 +108,16 @@ describe("runDoctor", () => {
     expect(output).to.match(/2 checks failed/);
   });
 
+  it("checks Docker for a docker backend that is unavailable because of a missing variable", async () => {
+    const config = await writeConfig({
+      backends: { gh: { ...dockerBackend, env: { TOKEN: "${GITHUB_TOKEN}" } } },
+    });
+    const { status, output } = await doctor(config, { PATH: bin, DOCKER_HOST: `unix://${dir}/none.sock` });
+    expect(status).to.equal(1);
+    expect(row(output, "gh: ${GITHUB_TOKEN}"), output).to.match(/^✗/);
+    expect(row(output, "DOCKER_HOST"), output).to.match(/^✗/);
+  });
+
   it("fails when the Docker CLI is not on PATH", async () => {
     const socket = await listeningSocket();
     const config = await writeConfig({ backends: { fetch: dockerBackend } });
