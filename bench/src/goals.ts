@@ -45,8 +45,8 @@ export function evaluateGoals(results: BenchResults): GoalOutcome[] {
     ),
     outcome(
       "rss-growth",
-      `gateway RSS growth after ${results.memory?.calls ?? 100_000} calls (MiB)`,
-      results.memory?.growthMiB,
+      `gateway RSS growth over ${results.memory?.calls ?? 100_000} calls, trend (MiB)`,
+      results.memory?.trendGrowthMiB,
       `< ${GOALS.rssGrowthMiB}`,
       (value) => value < GOALS.rssGrowthMiB,
     ),

@@ -99,7 +99,8 @@ export function tableRows(results: BenchResults): TableRow[] {
       mib(`gateway RSS, ${memory.backends} backends started`, memory.backendsStartedMiB),
       mib("gateway RSS after warm-up (baseline)", memory.baselineMiB),
       mib(`gateway RSS after ${memory.calls.toLocaleString("en-US")} calls`, memory.afterCallsMiB),
-      mib("gateway RSS growth", memory.growthMiB),
+      mib("gateway RSS growth, last − baseline", memory.growthMiB),
+      mib("gateway RSS growth, trend over all samples", memory.trendGrowthMiB),
       mib(
         `backends RSS total (${memory.backendsRssAfterCalls.count}), after calls`,
         memory.backendsRssAfterCalls.totalMiB,
