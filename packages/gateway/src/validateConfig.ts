@@ -181,6 +181,8 @@ function describeError(error: ErrorObject, document: unknown): ConfigProblem | u
       return { path: at(), message: "must not be empty" };
     case "exclusiveMinimum":
       return { path: at(), message: `must be greater than ${String(params.limit)} (seconds)` };
+    case "maximum":
+      return { path: at(), message: `must be at most ${String(params.limit)} (seconds)` };
     case "const":
       return {
         path: at(),

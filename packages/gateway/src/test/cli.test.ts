@@ -185,6 +185,16 @@ describe("mcpware command line", function () {
     expect(bad.code).to.equal(2);
   });
 
+  it("lists the tools of the offline demo config from the repository root", async () => {
+    const result = await mcpware(["tools", "--config", "examples/demo.config.json", "--log-level", "error"], {
+      MCPWARE_DEMO_MEMORY_FILE: (await harness.temp()).file("memory.jsonl"),
+    });
+    expect(result.code, result.stderr).to.equal(0);
+    for (const backend of ["everything", "memory", "filesystem"]) {
+      expect(result.stdout).to.match(new RegExp(`^${backend}\\s+ready\\s`, "m"));
+    }
+  });
+
   it("prints its version and help", async () => {
     const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
       version: string;
