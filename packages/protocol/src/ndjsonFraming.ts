@@ -337,17 +337,26 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     }
   }
 
+  /** The lines of `text` (complete lines, without the last line's `\n`). */
   #handleRegion(text: string): void {
+    const end = text.length;
     let start = 0;
-    for (;;) {
-      const newline = text.indexOf("\n", start);
-      if (newline < 0) {
-        this.#handleLine(start === 0 ? text : text.slice(start));
-        return;
+    while (start <= end) {
+      // One try around the loop rather than one per message keeps the per-line path lean; a callback that
+      // throws is reported and the next line is read.
+      try {
+        while (start <= end) {
+          let newline = text.indexOf("\n", start);
+          if (newline < 0) newline = end;
+          const line = start === 0 && newline === end ? text : text.slice(start, newline);
+          start = newline + 1;
+          this.#handleLine(line);
+          if (this.#callback === undefined) return; // disposed by the callback
+        }
+      } catch (error) {
+        this.fireError(error);
+        if (this.#callback === undefined) return;
       }
-      this.#handleLine(text.slice(start, newline));
-      if (this.#callback === undefined) return; // disposed by the callback
-      start = newline + 1;
     }
   }
 
@@ -456,7 +465,12 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   /** Decode a complete line held in `pieces` (emptied here) and handle it. */
   #handleLinePieces(pieces: Buffer[], size: number): void {
     const text = this.#decode(pieces, size);
-    if (text !== undefined) this.#handleLine(text);
+    if (text === undefined) return;
+    try {
+      this.#handleLine(text);
+    } catch (error) {
+      this.fireError(error);
+    }
   }
 
   // A frame of its own, so that neither the pieces nor the joined bytes are reachable while the text is parsed:
@@ -500,12 +514,8 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
       return;
     }
     const callback = this.#callback;
-    if (callback === undefined) return;
-    try {
-      callback(value as Message);
-    } catch (error) {
-      this.fireError(error);
-    }
+    // An exception from the callback propagates to the caller, which reports it and goes on with the next line.
+    if (callback !== undefined) callback(value as Message);
   }
 
   #reportLine(
