@@ -83,6 +83,26 @@ function existingProgressToken(params: unknown): ProgressToken | undefined {
   return typeof token === "string" || typeof token === "number" ? token : undefined;
 }
 
+/** Codes vscode-jsonrpc gives its own local failures (message write error, disposed, inactive). */
+function isLocalJsonRpcCode(code: number): boolean {
+  return code >= -32099 && code <= -32096;
+}
+
+/**
+ * Where a rejection of `sendRequest` came from: the backend's own error reply (`remote`: the cause is the
+ * library's ResponseError with a public code), a reply over the size cap (`too-large`), or a local failure
+ * (`local`: the connection closed, a write failed).
+ */
+function classifyFailure(error: unknown): "remote" | "too-large" | "local" {
+  if (!(error instanceof ProtocolError)) return "local";
+  if (error.code === ErrorCode.ConnectionClosed) return "local";
+  const cause = error.cause as { code?: unknown } | undefined;
+  if (isObject(error.data) && error.data.reason === "tooLarge" && cause instanceof Error) return "too-large";
+  const causeCode = cause?.code;
+  if (typeof causeCode === "number" && !isLocalJsonRpcCode(causeCode)) return "remote";
+  return "local";
+}
+
 function describeExit(exit: ExitInfo | undefined): string {
   if (exit === undefined) return "closed its pipes";
   return exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${String(exit.exitCode)}`;
@@ -295,9 +315,17 @@ export class BackendProcess {
         (error: unknown) => {
           if (settled) return;
           if (signal.aborted) return onAbort();
-          if (error instanceof ProtocolError && error.code === ErrorCode.ConnectionClosed) {
-            // The death handler rejects every pending request with the exit facts.
-            this.#onBroken();
+          const failure = classifyFailure(error);
+          if (failure === "too-large") {
+            // Normally already handled through onError, which fires right after this rejection is queued.
+            if (this.#deathError === undefined)
+              this.#onConnectionError((error as ProtocolError).cause as Error);
+            return;
+          }
+          if (failure === "local") {
+            // A write to the child failed or the connection closed: the process is unusable, and the death
+            // handler rejects every pending request with the exit facts.
+            this.#onBroken(error instanceof Error ? error : undefined);
             return;
           }
           const name = this.#host.spec.name;

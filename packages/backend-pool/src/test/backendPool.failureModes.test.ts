@@ -286,4 +286,27 @@ describe("BackendPool failure modes (one fixture process each)", () => {
     expect(tail.length).to.be.at.most(20);
     expect(tail.join("\n").length).to.be.at.most(2048 + 20);
   });
+
+  it("closes its stdin but lives: the broken pipe (EPIPE) fails pending requests and the process is stopped", async () => {
+    const pool = poolWith(fixtureSpec("closesStdin", { restart: { initialBackoffMs: 0 } }));
+    await pool.start("closesStdin");
+    const pid = pool.info("closesStdin").pid!;
+    const closed = nextEvent<StderrLine>(
+      (listener) => pool.onStderr(listener),
+      (line) => line.line === "stdin closed",
+    );
+    const hung = rejectionOf(pool.request("closesStdin", "tools/call", {}, { timeoutMs: HUGE_TIMEOUT_MS }));
+    await closed;
+    // This write hits EPIPE: the only sign of trouble, since the process lives and its stdout stays open.
+    const [first, second] = await Promise.all([
+      hung,
+      rejectionOf(pool.request("closesStdin", "echo", {}, { timeoutMs: HUGE_TIMEOUT_MS })),
+      expectOtherServes(pool),
+    ]);
+    for (const error of [first, second]) {
+      expect(error).to.include({ code: BackendErrorCode.Exited, backend: "closesStdin" });
+    }
+    expect(await survivors([pid])).to.deep.equal([]);
+    expect(await pool.request("closesStdin", "echo", { again: 1 })).to.deep.equal({ echo: { again: 1 } });
+  });
 });

@@ -15,7 +15,8 @@ export type FixtureName =
   | "ignoresStdinClose"
   | "ignoresSigterm"
   | "spawnsGrandchild"
-  | "floodsStderr";
+  | "floodsStderr"
+  | "closesStdin";
 
 export function fixturePath(name: FixtureName): string {
   return fileURLToPath(new URL(`../fixtures/${name}.js`, import.meta.url));
