@@ -42,6 +42,11 @@ export interface FramingThroughput {
   readonly baseline: FramingRate;
   /** ours.mbPerSec / baseline.mbPerSec (goal ≥ 0.9; reported, not asserted). */
   readonly ratio: number;
+  /**
+   * The same ratio from the CPU time this process spent (median baseline CPU ms / median ours CPU ms): steadier
+   * than wall time on a shared, loaded machine.
+   */
+  readonly cpuRatio: number;
 }
 
 export interface FramingMemory {
@@ -101,8 +106,8 @@ async function measureThroughput(
 ): Promise<FramingThroughput> {
   const messagesPerRound = Math.max(4, Math.round(bytesPerRound / (size + 1)));
   const input = buildInput(size, messagesPerRound);
-  const ours: number[] = [];
-  const baseline: number[] = [];
+  const ours: Timing[] = [];
+  const baseline: Timing[] = [];
   // One unmeasured round each to warm up the JIT.
   await readWithOurs(input, messagesPerRound);
   await readWithBaseline(input, messagesPerRound);
@@ -111,19 +116,36 @@ async function measureThroughput(
     const order = round % 2 === 0 ? ["ours", "baseline"] : ["baseline", "ours"];
     for (const which of order) {
       collectGarbage();
-      if (which === "ours") ours.push(await readWithOurs(input, messagesPerRound));
-      else baseline.push(await readWithBaseline(input, messagesPerRound));
+      if (which === "ours") ours.push(await timed(() => readWithOurs(input, messagesPerRound)));
+      else baseline.push(await timed(() => readWithBaseline(input, messagesPerRound)));
     }
   }
-  const ourRate = rate(input.length, messagesPerRound, median(ours));
-  const baselineRate = rate(input.length, messagesPerRound, median(baseline));
+  const ourRate = rate(input.length, messagesPerRound, median(ours.map((time) => time.wallMs)));
+  const baselineRate = rate(input.length, messagesPerRound, median(baseline.map((time) => time.wallMs)));
+  const cpuRatio = median(baseline.map((time) => time.cpuMs)) / median(ours.map((time) => time.cpuMs));
   return {
     messageBytes: size,
     messagesPerRound,
     ours: ourRate,
     baseline: baselineRate,
     ratio: round3(ourRate.mbPerSec / baselineRate.mbPerSec),
+    cpuRatio: round3(cpuRatio),
   };
+}
+
+interface Timing {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+}
+
+/** Wall and CPU time (user + system, this process) of one read. */
+async function timed(read: () => Promise<void>): Promise<Timing> {
+  const cpuStart = process.cpuUsage();
+  const wallStart = performance.now();
+  await read();
+  const wallMs = performance.now() - wallStart;
+  const cpu = process.cpuUsage(cpuStart);
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 function rate(bytes: number, messages: number, ms: number): FramingRate {
@@ -178,11 +200,10 @@ function chunkedReadable(input: Buffer, lineBytes?: number): Readable {
   });
 }
 
-async function readWithOurs(input: Buffer, expected: number): Promise<number> {
+async function readWithOurs(input: Buffer, expected: number): Promise<void> {
   const stream = chunkedReadable(input);
   const reader = new NdjsonMessageReader(stream);
   let delivered = 0;
-  const start = performance.now();
   await new Promise<void>((resolve, reject) => {
     reader.onError(reject);
     reader.onClose(resolve);
@@ -190,19 +211,16 @@ async function readWithOurs(input: Buffer, expected: number): Promise<number> {
       delivered += 1;
     });
   });
-  const elapsed = performance.now() - start;
   reader.dispose();
   if (delivered !== expected) throw new Error(`our reader delivered ${delivered} of ${expected} messages`);
-  return elapsed;
 }
 
 /** The obvious implementation: decode, append to a string, cut lines off the front, JSON.parse each. */
-async function readWithBaseline(input: Buffer, expected: number): Promise<number> {
+async function readWithBaseline(input: Buffer, expected: number): Promise<void> {
   const stream = chunkedReadable(input);
   stream.setEncoding("utf8");
   let delivered = 0;
   let buffer = "";
-  const start = performance.now();
   await new Promise<void>((resolve, reject) => {
     stream.on("data", (text: string) => {
       buffer += text;
@@ -218,9 +236,7 @@ async function readWithBaseline(input: Buffer, expected: number): Promise<number
     stream.on("end", resolve);
     stream.on("error", reject);
   });
-  const elapsed = performance.now() - start;
   if (delivered !== expected) throw new Error(`baseline delivered ${delivered} of ${expected} messages`);
-  return elapsed;
 }
 
 /** Read one line of `lineBytes` (a valid message) through our reader with the default cap, sampling memory. */
@@ -315,12 +331,13 @@ export function formatFramingMarkdown(result: FramingBenchResult): string {
   const lines = [
     `Framing: ${formatBytes(result.chunkBytes)} chunks, median of ${result.rounds} rounds, Node ${result.node}`,
     "",
-    "| message | ours MB/s | ours msg/s | baseline MB/s | baseline msg/s | ratio ours/baseline |",
-    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    "| message | ours MB/s | ours msg/s | baseline MB/s | baseline msg/s | ratio ours/baseline | ratio by CPU time |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...result.throughput.map(
       (row) =>
         `| ${formatBytes(row.messageBytes)} | ${row.ours.mbPerSec.toFixed(1)} | ${row.ours.messagesPerSec} | ` +
-        `${row.baseline.mbPerSec.toFixed(1)} | ${row.baseline.messagesPerSec} | ${row.ratio.toFixed(2)} |`,
+        `${row.baseline.mbPerSec.toFixed(1)} | ${row.baseline.messagesPerSec} | ${row.ratio.toFixed(2)} | ` +
+        `${row.cpuRatio.toFixed(2)} |`,
     ),
   ];
   if (result.memory.length > 0) {
