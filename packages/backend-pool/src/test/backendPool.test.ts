@@ -70,6 +70,49 @@ describe("BackendPool", () => {
       expect(states.map((event) => event.state)).to.deep.equal(["starting", "ready"]);
     });
 
+    it("a caller giving up during the start does not cancel the start others share", async () => {
+      const pool = harness.create();
+      pool.add(fixtureSpec("slowStart", { argv: ["400"] }));
+      const controller = new AbortController();
+      const aborted = rejectionOf(pool.start("slowStart", { signal: controller.signal }));
+      const timedOut = rejectionOf(pool.request("slowStart", "echo", {}, { timeoutMs: 50 }));
+      const patient = pool.request("slowStart", "echo", { patient: true });
+      controller.abort();
+      expect(await aborted).to.include({ code: BackendErrorCode.Aborted, backend: "slowStart" });
+      expect(await timedOut).to.include({
+        code: BackendErrorCode.Timeout,
+        backend: "slowStart",
+        method: "echo",
+      });
+      expect(await patient).to.deep.equal({ echo: { patient: true } });
+      expect(harness.pids.size).to.equal(1);
+    });
+
+    it("after the cooldown an open circuit allows exactly one probe start", async () => {
+      const pool = harness.create();
+      pool.add(
+        fixtureSpec("exitsAtOnce", { restart: { initialBackoffMs: 0, maxCrashes: 1, cooldownMs: 200 } }),
+      );
+      expect(await rejectionOf(pool.request("exitsAtOnce", "ping"))).to.include({
+        code: BackendErrorCode.Exited,
+      });
+      expect(await rejectionOf(pool.request("exitsAtOnce", "ping"))).to.include({
+        code: BackendErrorCode.CircuitOpen,
+      });
+      const until = pool.info("exitsAtOnce").circuitOpenUntil!;
+      while (Date.now() <= until) await new Promise((resolve) => setTimeout(resolve, 20));
+      const spawned = harness.pids.size;
+      // The probe runs (and fails: it exits at once), which opens the circuit again.
+      expect(await rejectionOf(pool.request("exitsAtOnce", "ping"))).to.include({
+        code: BackendErrorCode.Exited,
+      });
+      expect(harness.pids.size).to.equal(spawned + 1);
+      expect(await rejectionOf(pool.request("exitsAtOnce", "ping"))).to.include({
+        code: BackendErrorCode.CircuitOpen,
+      });
+      expect(harness.pids.size).to.equal(spawned + 1);
+    });
+
     it("rejects a backend that answers with a protocol version we do not speak", async () => {
       const pool = harness.create();
       pool.add(fixtureSpec("echo", { argv: ["1999-01-01"] }));
