@@ -275,6 +275,23 @@ describe("NdjsonMessageReader", function () {
     expect(result.messages.map(methodOf)).to.deep.equal(["a", "b"]);
   });
 
+  it("joins a line that spans many chunks with one Buffer.concat, when the line is complete", async () => {
+    const line = lineOfSize(1000 * 64, 2);
+    const chunks = [];
+    for (let offset = 0; offset < line.length; offset += 64)
+      chunks.push(encoder.encode(line.slice(offset, offset + 64)));
+    chunks.push(encoder.encode("\n"));
+    const concat = sinon.spy(Buffer, "concat");
+    try {
+      const result = await feedChunks(chunks);
+      expect(result.messages.map(tagOf)).to.deep.equal([2]);
+      expect(concat.callCount).to.equal(1);
+      expect(concat.firstCall.returnValue.length).to.equal(line.length);
+    } finally {
+      concat.restore();
+    }
+  });
+
   it("delivers a final line that has no newline when the stream ends", async () => {
     const result = await feedChunks([
       encoder.encode('{"jsonrpc":"2.0","method":"a"}\n{"jsonrpc":"2.0","method":"b"}'),
