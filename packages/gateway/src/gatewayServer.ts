@@ -109,7 +109,8 @@ export function buildInstructions(context: GatewayContext): string {
   for (const backend of context.backends.values()) {
     const reason = unavailableReason(context, backend);
     const description = backend.description ?? "(no description)";
-    lines.push(`- ${backend.name}: ${description}${reason === undefined ? "" : ` [unavailable: ${reason}]`}`);
+    const why = reason?.replace(`backend "${backend.name}" is unavailable: `, "");
+    lines.push(`- ${backend.name}: ${description}${why === undefined ? "" : ` (unavailable: ${why})`}`);
   }
   return lines.join("\n");
 }

@@ -135,11 +135,17 @@ describe("use_tool (end to end)", function () {
     const session = await harness.start({
       backends: { victim: backends.fixture(), other: backends.fixture() },
     });
-    const slow = session.client.callTool(use("other", "slow", { ms: 1500 }));
+    const order: string[] = [];
+    const slow = session.client.callTool(use("other", "slow", { ms: 5000 })).then((result) => {
+      order.push("slow call on the other backend");
+      return result;
+    });
     const crashed = await session.client.callTool(use("victim", "crash", { code: 3 }));
+    order.push("crashed call");
     expect(crashed.isError).to.equal(true);
     expect(textOf(crashed)).to.include("exited with code 3").and.to.include("fixture: crashing on purpose");
-    expect(textOf(await slow)).to.equal("slept 1500 ms");
+    expect(textOf(await slow)).to.equal("slept 5000 ms");
+    expect(order).to.deep.equal(["crashed call", "slow call on the other backend"]);
     expect(textOf(await session.client.callTool(use("other", "echo", { text: "still here" })))).to.equal(
       "still here",
     );
