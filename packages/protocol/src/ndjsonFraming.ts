@@ -116,8 +116,9 @@ function normalizeMaxMessageBytes(value: number | undefined): number {
  * - Linear in input size: chunks are kept in a list, only new bytes are scanned for `\n`, and a line that spans
  *   chunks is concatenated once, when complete. UTF-8 is decoded on complete lines only.
  * - A trailing `\r` and a leading byte-order mark are tolerated; blank (whitespace-only) lines are skipped.
- * - A line longer than `maxMessageBytes` is dropped while it arrives (buffered bytes never exceed the cap) and
- *   reported once as ERR_FRAME_TOO_LARGE.
+ * - A line longer than `maxMessageBytes` is dropped while it arrives (buffered bytes never exceed the cap; only
+ *   its first 800 and last 257 bytes are kept) and reported once as ERR_FRAME_TOO_LARGE when it ends (newline,
+ *   end or close of the stream), with its full size and, when found at either end, its `requestId`.
  * - A bad line is reported through `onError` as a {@link FramingError} and reading continues: invalid JSON →
  *   ERR_FRAME_PARSE; valid JSON that is not one JSON-RPC 2.0 message object (a batch array, a scalar, no
  *   `jsonrpc: "2.0"`, a non-string `method`, a request id that is null, fractional or not a string/number,
