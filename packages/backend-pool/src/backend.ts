@@ -1,11 +1,13 @@
 import type { ClientCapabilities, Implementation, InitializeResult } from "@mcpware/protocol";
 import { setMaxListeners } from "node:events";
+import { raceAbort, sleep } from "./abortable.js";
 import { anySignal } from "./anySignal.js";
 import { BackendError, BackendErrorCode } from "./backendError.js";
 import { BackendProcess } from "./backendProcess.js";
 import type { BackendProcessHost } from "./backendProcess.js";
 import { buildChildEnv } from "./childEnv.js";
 import type { ResolvedBackendSpec } from "./normalizeSpec.js";
+import { abortErrorFor, circuitOpenError } from "./requestErrors.js";
 import { RestartGovernor } from "./restartGovernor.js";
 import type { StartDecision } from "./restartGovernor.js";
 import { StderrRing } from "./stderrRing.js";
@@ -32,41 +34,6 @@ export interface BackendHost {
   emitSpawn(event: SpawnEvent): void;
   emitDiagnostic(event: BackendDiagnosticEvent): void;
   handleRequest(event: BackendRequestEvent): Promise<unknown>;
-}
-
-/** Resolves when `promise` settles, or rejects with `abortError()` when `signal` aborts first. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, abortError: () => Error): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError());
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**
@@ -144,7 +111,7 @@ export class Backend {
   async start(signal: AbortSignal | undefined): Promise<void> {
     const linked = anySignal([signal, this.#lifetime.signal]);
     const startedAt = performance.now();
-    const abortError = (): Error => this.#abortError("initialize", startedAt, signal, undefined, undefined);
+    const abortError = (): Error => this.#abortError("initialize", startedAt, signal, undefined, "");
     this.#enter();
     try {
       await this.#ensureProcess(linked.signal, abortError);
@@ -250,45 +217,6 @@ export class Backend {
     this.#armIdleTimer();
   }
 
-  #abortError(
-    method: string,
-    startedAt: number,
-    callerSignal: AbortSignal | undefined,
-    deadlineSignal: AbortSignal | undefined,
-    timeoutText: string | undefined,
-  ): Error {
-    const fields = { backend: this.name, method, elapsedMs: Math.round(performance.now() - startedAt) };
-    if (this.#lifetime.signal.aborted) {
-      const reason = this.#lifetime.signal.reason as Error;
-      if (reason instanceof BackendError) {
-        return new BackendError(reason.code, reason.message, { ...fields, cause: reason.cause ?? reason });
-      }
-      return reason;
-    }
-    if (callerSignal?.aborted === true) {
-      return new BackendError(
-        BackendErrorCode.Aborted,
-        `request ${method} to backend "${this.name}" was aborted`,
-        {
-          ...fields,
-          cause: callerSignal.reason,
-        },
-      );
-    }
-    if (deadlineSignal?.aborted === true) {
-      return new BackendError(
-        BackendErrorCode.Timeout,
-        `request ${method} to backend "${this.name}" timed out ${timeoutText ?? ""}`.trimEnd(),
-        { ...fields, stderrTail: this.#stderr.tail() },
-      );
-    }
-    return new BackendError(
-      BackendErrorCode.Aborted,
-      `request ${method} to backend "${this.name}" was aborted`,
-      fields,
-    );
-  }
-
   async #ensureProcess(signal: AbortSignal, abortError: () => Error): Promise<BackendProcess> {
     for (;;) {
       if (signal.aborted) throw abortError();
@@ -311,18 +239,27 @@ export class Backend {
     }
   }
 
+  #abortError(
+    method: string,
+    startedAt: number,
+    caller: AbortSignal | undefined,
+    deadline: AbortSignal | undefined,
+    timeoutText: string,
+  ): Error {
+    return abortErrorFor({
+      backend: this.name,
+      method,
+      startedAt,
+      lifetime: this.#lifetime.signal,
+      caller,
+      deadline,
+      timeoutText,
+      stderrTail: () => this.#stderr.tail(),
+    });
+  }
+
   #circuitError(retryAtMs: number): BackendError {
-    const seconds = Math.max(0, Math.ceil((retryAtMs - Date.now()) / 1000));
-    return new BackendError(
-      BackendErrorCode.CircuitOpen,
-      `backend "${this.name}" failed too often; not retried for ${seconds} s` +
-        (this.#lastError === undefined ? "" : ` (last error: ${this.#lastError.message})`),
-      {
-        backend: this.name,
-        stderrTail: this.#lastError?.stderrTail ?? this.#stderr.tail(),
-        cause: this.#lastError,
-      },
-    );
+    return circuitOpenError(this.name, retryAtMs, this.#lastError, this.#stderr.tail());
   }
 
   async #start(decision: Exclude<StartDecision, { kind: "circuit-open" }>): Promise<BackendProcess> {

@@ -1,25 +1,27 @@
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import {
-  ErrorCode,
-  LATEST_PROTOCOL_VERSION,
-  McpMethod,
-  ProtocolError,
-  createMcpConnection,
-  isSupportedProtocolVersion,
-} from "@mcpware/protocol";
+import { LATEST_PROTOCOL_VERSION, McpMethod, createMcpConnection } from "@mcpware/protocol";
 import type {
   ClientCapabilities,
   Implementation,
   InitializeResult,
   McpConnection,
   ProgressNotificationParams,
-  ProgressToken,
+  ProtocolError,
 } from "@mcpware/protocol";
 import { BackendError, BackendErrorCode } from "./backendError.js";
+import { classifyFailure } from "./classifyFailure.js";
 import { EXIT_CODE_WAIT_MS } from "./defaults.js";
 import { prepareDockerRun, removeDockerContainer } from "./dockerRun.js";
 import type { PreparedDockerRun } from "./dockerRun.js";
+import { toInitializeResult } from "./initializeResult.js";
 import type { ResolvedBackendSpec } from "./normalizeSpec.js";
+import {
+  existingProgressToken,
+  isObject,
+  mintProgressToken,
+  progressTokenKey,
+  withProgressToken,
+} from "./progressToken.js";
 import { spawnChild } from "./spawnChild.js";
 import type { StderrRing } from "./stderrRing.js";
 import { exitInfoOf, stopChild, waitForExit } from "./stopChild.js";
@@ -58,49 +60,6 @@ interface PendingRequest {
 interface ProgressRoute {
   pending: PendingRequest;
   onProgress: ((progress: ProgressNotificationParams) => void) | undefined;
-}
-
-let mintedTokens = 0;
-
-function tokenKey(token: ProgressToken): string {
-  return typeof token === "number" ? `n:${token}` : `s:${token}`;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Copy params with `_meta.progressToken` set (params are never mutated). */
-function withProgressToken(params: unknown, token: ProgressToken): Record<string, unknown> {
-  const base = isObject(params) ? params : {};
-  const meta = isObject(base._meta) ? base._meta : {};
-  return { ...base, _meta: { ...meta, progressToken: token } };
-}
-
-function existingProgressToken(params: unknown): ProgressToken | undefined {
-  if (!isObject(params) || !isObject(params._meta)) return undefined;
-  const token = params._meta.progressToken;
-  return typeof token === "string" || typeof token === "number" ? token : undefined;
-}
-
-/** Codes vscode-jsonrpc gives its own local failures (message write error, disposed, inactive). */
-function isLocalJsonRpcCode(code: number): boolean {
-  return code >= -32099 && code <= -32096;
-}
-
-/**
- * Where a rejection of `sendRequest` came from: the backend's own error reply (`remote`: the cause is the
- * library's ResponseError with a public code), a reply over the size cap (`too-large`), or a local failure
- * (`local`: the connection closed, a write failed).
- */
-function classifyFailure(error: unknown): "remote" | "too-large" | "local" {
-  if (!(error instanceof ProtocolError)) return "local";
-  if (error.code === ErrorCode.ConnectionClosed) return "local";
-  const cause = error.cause as { code?: unknown } | undefined;
-  if (isObject(error.data) && error.data.reason === "tooLarge" && cause instanceof Error) return "too-large";
-  const causeCode = cause?.code;
-  if (typeof causeCode === "number" && !isLocalJsonRpcCode(causeCode)) return "remote";
-  return "local";
 }
 
 function describeExit(exit: ExitInfo | undefined): string {
@@ -229,7 +188,8 @@ export class BackendProcess {
     if ("aborted" in outcome) throw signal.reason;
     if ("death" in outcome) throw this.#errorFor(outcome.death, McpMethod.Initialize, undefined);
     if ("error" in outcome) {
-      if (outcome.error instanceof ProtocolError && outcome.error.code === ErrorCode.ConnectionClosed) {
+      if (classifyFailure(outcome.error) === "local") {
+        this.#onBroken(outcome.error instanceof Error ? outcome.error : undefined);
         throw this.#errorFor(await this.#death, McpMethod.Initialize, undefined);
       }
       throw new BackendError(
@@ -243,24 +203,7 @@ export class BackendProcess {
         },
       );
     }
-    const result = outcome.result;
-    if (!isObject(result) || !isSupportedProtocolVersion(result.protocolVersion)) {
-      const version = isObject(result) ? JSON.stringify(result.protocolVersion) : "no result object";
-      throw new BackendError(
-        BackendErrorCode.Initialize,
-        `backend "${name}" answered initialize with an unsupported protocol version (${version ?? "none"})`,
-        { backend: name, method: McpMethod.Initialize, stderrTail: this.#host.stderr.tail() },
-      );
-    }
-    const initialized: InitializeResult = {
-      ...result,
-      protocolVersion: result.protocolVersion,
-      capabilities: isObject(result.capabilities) ? result.capabilities : {},
-      serverInfo: (isObject(result.serverInfo)
-        ? result.serverInfo
-        : { name: "", version: "" }) as Implementation,
-    };
-    if (typeof result.instructions !== "string") delete initialized.instructions;
+    const initialized = toInitializeResult(outcome.result, name, this.#host.stderr.tail());
     await this.connection.sendNotification(McpMethod.Initialized).catch(() => {});
     return initialized;
   }
@@ -302,11 +245,11 @@ export class BackendProcess {
       let sentParams = params;
       const given = existingProgressToken(params);
       if (given !== undefined) {
-        routeKey = tokenKey(given);
+        routeKey = progressTokenKey(given);
       } else if (options.onProgress !== undefined) {
-        const token = `mcpware-${++mintedTokens}`;
+        const token = mintProgressToken();
         sentParams = withProgressToken(params, token);
-        routeKey = tokenKey(token);
+        routeKey = progressTokenKey(token);
       }
       if (routeKey !== undefined) this.#progress.set(routeKey, { pending, onProgress: options.onProgress });
 
@@ -428,7 +371,7 @@ export class BackendProcess {
     if (!isObject(params)) return;
     const token = params.progressToken;
     if (typeof token !== "string" && typeof token !== "number") return;
-    const route = this.#progress.get(tokenKey(token));
+    const route = this.#progress.get(progressTokenKey(token));
     if (route === undefined) return; // settled or unknown: dropped
     if (route.onProgress === undefined) {
       this.#host.onNotification(McpMethod.Progress, params);
