@@ -107,6 +107,7 @@ function resolveBackend(entry: BackendEntry, options: ResolveOptions): ResolvedB
     args,
     env: Object.fromEntries(env),
     inheritEnv: entry.inheritEnv,
+    manageDocker: entry.manageDocker,
   };
   if (entry.description !== undefined) spec.description = entry.description;
   if (entry.cwd !== undefined) spec.cwd = path.resolve(options.baseDir, entry.cwd);

@@ -35,6 +35,8 @@ export interface BackendEntry {
   idleTimeout: number | undefined;
   cwd: string | undefined;
   inheritEnv: boolean;
+  /** Docker hygiene for `docker run` commands (default true). */
+  manageDocker: boolean;
   disabled: boolean;
 }
 
@@ -58,6 +60,7 @@ interface BackendFields {
   idleTimeout?: number;
   cwd?: string;
   inheritEnv?: boolean;
+  manageDocker?: boolean;
   disabled?: boolean;
 }
 
@@ -242,6 +245,7 @@ function collectEntries(shape: ConfigShape, document: Record<string, unknown>): 
       idleTimeout: fields.idleTimeout,
       cwd: fields.cwd,
       inheritEnv: fields.inheritEnv ?? false,
+      manageDocker: fields.manageDocker ?? true,
       disabled: fields.disabled ?? false,
     };
   });
