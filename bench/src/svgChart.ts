@@ -103,6 +103,7 @@ export function renderSvgChart(results: BenchResults): string {
     renderPanel({ title: "Latency (lower is better)", bars: latencyBars, left: 70, right: 670 }),
     renderPanel({ title: "Throughput (higher is better)", bars: throughputBars, left: 750, right: 1170 }),
     renderLegend(),
+    ...(results.memory === undefined ? [] : [renderMemoryLine(results)]),
     text(WIDTH / 2, HEIGHT - 14, footer, { anchor: "middle", size: 11, fill: COLOURS.muted }),
     `</svg>`,
   ];
@@ -182,6 +183,20 @@ function renderBar(
     weight: "bold",
   });
   return `${rect}\n${label}`;
+}
+
+/** Item 5 is not a ratio: one line of text under the legend, coloured by its goal. */
+function renderMemoryLine(results: BenchResults): string {
+  const goal = results.goals.find((candidate) => candidate.id === "rss-growth");
+  const memory = results.memory;
+  if (memory === undefined || goal === undefined) return "";
+  const status = goal.met === null ? "not measured" : goal.met ? "met" : "missed";
+  const content =
+    `gateway RSS over ${memory.calls.toLocaleString("en-US")} calls: ${memory.baselineMiB.toFixed(1)} → ` +
+    `${memory.afterCallsMiB.toFixed(1)} MiB, trend ${memory.trendGrowthMiB >= 0 ? "+" : ""}` +
+    `${memory.trendGrowthMiB.toFixed(1)} MiB (goal ${goal.target} MiB: ${status})`;
+  const fill = goal.met === null ? COLOURS.muted : goal.met ? COLOURS.met : COLOURS.missed;
+  return text(WIDTH / 2, LEGEND_Y + 22, content, { anchor: "middle", size: 11, fill });
 }
 
 function renderLegend(): string {
