@@ -5,7 +5,7 @@ import { Backend } from "./backend.js";
 import type { BackendHost } from "./backend.js";
 import { BackendError, BackendErrorCode } from "./backendError.js";
 import { DEFAULT_CLIENT_INFO } from "./defaults.js";
-import { normalizeSpec } from "./normalizeSpec.js";
+import { MAX_TIMER_MS, normalizeSpec } from "./normalizeSpec.js";
 import type {
   BackendDiagnosticEvent,
   BackendInfo,
@@ -197,9 +197,13 @@ export class BackendPool implements AsyncDisposable {
     if (typeof method !== "string" || method === "") {
       throw new TypeError(`request method must be a non-empty string, got ${String(method)}`);
     }
-    if (options.timeoutMs !== undefined && (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0)) {
+    const { timeoutMs } = options;
+    if (
+      timeoutMs !== undefined &&
+      (typeof timeoutMs !== "number" || !(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS))
+    ) {
       throw new TypeError(
-        `request option "timeoutMs" must be a positive number, got ${String(options.timeoutMs)}`,
+        `request option "timeoutMs" must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`,
       );
     }
     return (await this.#get(name).request(method, params, options)) as R;

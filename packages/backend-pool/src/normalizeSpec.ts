@@ -10,7 +10,7 @@ import type { ResolvedRestartPolicy } from "./restartGovernor.js";
 import type { BackendSpec } from "./types.js";
 
 /** Largest delay `setTimeout` honours (ms). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_NAME_LENGTH = 128;
 
 /** A validated spec with every default filled in. */

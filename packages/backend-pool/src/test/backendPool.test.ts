@@ -48,6 +48,17 @@ describe("BackendPool", () => {
       expect(() => pool.add({ name: "x", command: "node", timeoutMs: 0 })).to.throw(TypeError, /"timeoutMs"/);
     });
 
+    it("rejects a request deadline that timers cannot honour with a TypeError", async () => {
+      const pool = harness.create();
+      pool.add(fixtureSpec("echo"));
+      for (const timeoutMs of [0, -1, Number.NaN, Infinity, 2 ** 31]) {
+        const error = await rejectionOf(pool.request("echo", "echo", {}, { timeoutMs }));
+        expect(error).to.be.instanceOf(TypeError);
+        expect(error.message).to.include('"timeoutMs"');
+      }
+      expect(harness.pids.size).to.equal(0);
+    });
+
     it("does not start anything before the first request", () => {
       const pool = harness.create();
       pool.add(fixtureSpec("echo"));
