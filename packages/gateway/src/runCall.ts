@@ -1,6 +1,7 @@
 import type { CallToolResult, ContentBlock } from "@mcpware/protocol";
 import type { CliIo, CommonOptions } from "./cliIo.js";
 import { ExitCode } from "./cliIo.js";
+import { closeOnSignals } from "./closeOnSignals.js";
 import { createGateway } from "./createGateway.js";
 import { loadConfig } from "./loadConfig.js";
 import { createLogger } from "./logger.js";
@@ -36,6 +37,7 @@ export async function runCall(options: CallOptions, io: CliIo): Promise<number> 
   const gateway = createGateway(config, {
     logger: createLogger({ level: options.logLevel, stream: io.stderr }),
   });
+  const removeSignalHandlers = closeOnSignals(gateway);
   try {
     const result = await gateway.callTool(options.backend, options.tool, args, {
       onProgress: (progress) => {
@@ -48,6 +50,7 @@ export async function runCall(options: CallOptions, io: CliIo): Promise<number> 
     io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderResult(result));
     return result.isError === true ? ExitCode.Failure : ExitCode.Ok;
   } finally {
+    removeSignalHandlers();
     await gateway.close();
   }
 }

@@ -1,5 +1,6 @@
 import type { CliIo, CommonOptions } from "./cliIo.js";
 import { ExitCode } from "./cliIo.js";
+import { closeOnSignals } from "./closeOnSignals.js";
 import { createGateway } from "./createGateway.js";
 import type { DiscoveredBackend } from "./discoverBackendTools.js";
 import { loadConfig } from "./loadConfig.js";
@@ -20,6 +21,7 @@ export async function runTools(
   const gateway = createGateway(config, {
     logger: createLogger({ level: options.logLevel, stream: io.stderr }),
   });
+  const removeSignalHandlers = closeOnSignals(gateway);
   try {
     const result = await gateway.discoverTools(options.backend);
     if (result.isError === true) {
@@ -32,6 +34,7 @@ export async function runTools(
     else io.stdout.write(renderTable(backends));
     return backends.some((backend) => backend.error !== undefined) ? ExitCode.Failure : ExitCode.Ok;
   } finally {
+    removeSignalHandlers();
     await gateway.close();
   }
 }

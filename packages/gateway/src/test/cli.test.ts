@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
-import { BIN, Harness, REPO_ROOT, backends, baseEnv, textOf } from "./helpers/e2e.js";
+import { BIN, Harness, REPO_ROOT, backends, baseEnv, textOf, waitFor, waitForExit } from "./helpers/e2e.js";
 
 const run = promisify(execFile);
 
@@ -193,6 +194,30 @@ describe("mcpware command line", function () {
     for (const backend of ["everything", "memory", "filesystem"]) {
       expect(result.stdout).to.match(new RegExp(`^${backend}\\s+ready\\s`, "m"));
     }
+  });
+
+  it("call stops its backends when interrupted", async () => {
+    const dir = await harness.temp();
+    const marker = dir.file("marker");
+    const file = await dir.writeJson("config.json", {
+      backends: { f: backends.fixture(["--marker", marker]) },
+    });
+    const child = spawn(
+      process.execPath,
+      [BIN, "call", "f", "slow", "--args", '{"ms": 60000}', "--config", file],
+      {
+        cwd: REPO_ROOT,
+        env: baseEnv(),
+        stdio: "ignore",
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const lines = async () => (await readFile(marker, "utf8").catch(() => "")).split("\n");
+    expect(await waitFor(async () => (await lines()).includes("call slow"))).to.equal(true);
+    const backendPid = Number((await lines()).find((line) => line.startsWith("started "))!.split(" ")[1]);
+    child.kill("SIGINT");
+    expect(await exited).to.equal(1);
+    expect(await waitForExit([backendPid])).to.deep.equal([]);
   });
 
   it("prints its version and help", async () => {
