@@ -49,6 +49,9 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
+# Interrupted runs clean up too (bash runs the EXIT trap on these only when they are trapped).
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # shellcheck source=docker/test/baseImages.sh
 . "$TEST_DIR/baseImages.sh"
