@@ -78,7 +78,8 @@ export function resolveCommand(
     return { file: found ?? command, args: [...args], windowsVerbatimArguments: false };
   }
   const env = options.env ?? process.env;
-  const line = [found, ...args].map((arg) => quoteForCmd(arg, true)).join(" ");
+  // The program is parsed by cmd.exe once: escape it without quotes; arguments travel on through the shim's %*.
+  const line = [found.replace(CMD_META, "^$1"), ...args.map((arg) => quoteForCmd(arg, true))].join(" ");
   return {
     file: getVar(env, "COMSPEC") ?? "cmd.exe",
     args: ["/d", "/s", "/c", `"${line}"`],

@@ -52,7 +52,7 @@ describe("resolveCommand", () => {
     expect(resolved.windowsVerbatimArguments).to.equal(true);
     expect(resolved.args.slice(0, 3)).to.deep.equal(["/d", "/s", "/c"]);
     const line = resolved.args[3]!;
-    expect(line).to.include("npx.cmd");
+    expect(line.startsWith('"C:\\nodejs\\npx.cmd ')).to.equal(true);
     // No bare metacharacter survives: each & or quote is caret-escaped.
     expect(line).to.not.match(/[^^]&/);
     expect(quoteForCmd("a&b", false)).to.equal('^"a^&b^"');
