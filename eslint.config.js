@@ -43,6 +43,11 @@ export default tseslint.config(
     rules: { "no-restricted-imports": ["error", { patterns: ["@mcpware/gateway"] }] },
   },
   {
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs" },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     files: ["**/src/test/**/*.ts"],
     rules: {
       "@typescript-eslint/no-unused-expressions": "off",
