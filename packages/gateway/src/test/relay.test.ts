@@ -72,21 +72,25 @@ describe("use_tool relaying (end to end)", function () {
 
   it("answers ping while trigger-long-running-operation runs", async () => {
     const session = await harness.start({ backends: { everything: backends.everything() } });
-    const order: string[] = [];
+    const controller = new AbortController();
+    let callSettled = false;
     let progressed!: () => void;
     const firstProgress = new Promise<void>((resolve) => {
       progressed = resolve;
     });
     const call = session.client
-      .callTool(use("everything", "trigger-long-running-operation", { duration: 2, steps: 4 }), undefined, {
+      .callTool(use("everything", "trigger-long-running-operation", { duration: 30, steps: 30 }), undefined, {
         onprogress: () => progressed(),
+        signal: controller.signal,
       })
-      .then(() => order.push("call"));
+      .finally(() => {
+        callSettled = true;
+      });
+    call.catch(() => {});
     await firstProgress;
     await session.client.ping();
-    order.push("ping");
-    await call;
-    expect(order).to.deep.equal(["ping", "call"]);
+    expect(callSettled).to.equal(false);
+    controller.abort();
   });
 
   it("cancels the backend request when the client cancels", async () => {
