@@ -26,7 +26,7 @@ export function framingRows(framing: FramingItemResult): TableRow[] {
     measure: `framing ${formatMessageSize(entry.messageBytes)} messages (MB/s; direct = split + JSON.parse)`,
     direct: formatNumber(entry.baseline.mbPerSec),
     gateway: formatNumber(entry.ours.mbPerSec),
-    ratio: entry.ratio.toFixed(2),
+    ratio: `${entry.ratio.toFixed(2)} (by CPU time ${entry.cpuRatio.toFixed(2)})`,
   }));
   for (const memory of framing.memory) {
     rows.push({
