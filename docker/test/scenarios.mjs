@@ -193,6 +193,10 @@ async function scenarioDiscoveryAndUseTool() {
     );
     const where = await useTool(client, "echo", "where");
     check(inspected.Id.startsWith(textOf(where)), "use_tool reached the process inside that container");
+
+    // A second backend that ignores the end of its stdin: only the stop ladder and `docker rm -f` remove it.
+    await useTool(client, "sticky", "echo", { text: "sticky" });
+    check((await backendContainers("sticky")).length === 1, "the sticky backend runs as a container");
   } catch (error) {
     log(`gateway stderr:\n${stderr.join("")}`);
     throw error;
