@@ -16,6 +16,12 @@ export const ENV_ALLOWLIST: readonly string[] = [
   "TMP",
   "TERM",
   "TZ",
+  // So that the Docker CLI of a `docker run` backend reaches the engine the user configured.
+  "DOCKER_HOST",
+  "DOCKER_CONTEXT",
+  "DOCKER_CONFIG",
+  "DOCKER_CERT_PATH",
+  "DOCKER_TLS_VERIFY",
   // Windows
   "SystemRoot",
   "SystemDrive",
