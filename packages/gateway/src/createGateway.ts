@@ -1,7 +1,7 @@
 import type { BackendPoolOptions } from "@mcpware/backend-pool";
 import { BackendPool } from "@mcpware/backend-pool";
 import type { CallToolResult, McpConnection, ProgressNotificationParams } from "@mcpware/protocol";
-import { ErrorCode, ProtocolError, createMcpConnection } from "@mcpware/protocol";
+import { ErrorCode, McpMethod, ProtocolError, createMcpConnection } from "@mcpware/protocol";
 import { discoverBackendTools } from "./discoverBackendTools.js";
 import type { GatewayContext } from "./gatewayContext.js";
 import { registerServerHandlers, SERVER_NAME } from "./gatewayServer.js";
@@ -54,6 +54,12 @@ export interface Gateway extends AsyncDisposable {
  */
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger({ level: "warn" });
+  const backendLoggers = new Map<string, Logger>();
+  const backendLogger = (name: string): Logger => {
+    let child = backendLoggers.get(name);
+    if (child === undefined) backendLoggers.set(name, (child = logger.child(`backend:${name}`)));
+    return child;
+  };
   const version = options.version ?? packageVersion();
   logger.redactor.add(config.backends.flatMap((backend) => [...backend.secrets]));
   const pool =
@@ -61,7 +67,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     new BackendPool({
       clientInfo: { name: SERVER_NAME, version },
       clientCapabilities: {},
-      onStderr: ({ backend, line }) => logger.child(`backend:${backend}`).debug(line),
+      onStderr: ({ backend, line }) => backendLogger(backend).debug(line),
       ...options.poolOptions,
     });
   const backends = new Map<string, ResolvedBackend>();
@@ -81,6 +87,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     }
   }
   pool.setRequestHandler(({ backend, method }) => {
+    if (method === McpMethod.Ping) return Promise.resolve({});
     logger.debug(`backend ${backend} sent ${method}; not supported by mcpware`);
     return Promise.reject(new ProtocolError(ErrorCode.MethodNotFound, `mcpware does not forward ${method}`));
   });
