@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { existsSync, readFileSync } from "node:fs";
-import { ErrorCode } from "@mcpware/protocol";
+import { ErrorCode, LATEST_PROTOCOL_VERSION } from "@mcpware/protocol";
 import { EmptyResultSchema } from "@modelcontextprotocol/sdk/types.js";
-import { Harness, backends, textOf } from "./helpers/e2e.js";
+import { Harness, INITIALIZE, backends, spawnGateway, textOf } from "./helpers/e2e.js";
 
 describe("gateway server (end to end over stdio)", function () {
   this.timeout(60_000);
@@ -94,6 +94,23 @@ describe("gateway server (end to end over stdio)", function () {
         (caught: unknown) => caught as { code: number },
       );
       expect(error, method).to.have.property("code", ErrorCode.MethodNotFound);
+    }
+  });
+
+  it("echoes a supported protocol version and offers its latest for an unknown one", async () => {
+    const dir = await harness.temp();
+    const config = await dir.writeJson("config.json", { backends: { f: backends.fixture() } });
+    for (const [requested, expected] of [
+      ["2024-11-05", "2024-11-05"],
+      ["2025-06-18", "2025-06-18"],
+      ["2099-01-01", LATEST_PROTOCOL_VERSION],
+    ]) {
+      const gateway = spawnGateway(["--config", config]);
+      gateway.send({ ...INITIALIZE, params: { ...INITIALIZE.params, protocolVersion: requested } });
+      const reply = (await gateway.reply(0)) as { result: { protocolVersion: string } };
+      expect(reply.result.protocolVersion, requested).to.equal(expected);
+      gateway.child.stdin.end();
+      expect(await gateway.exited).to.deep.equal({ code: 0, signal: null });
     }
   });
 
