@@ -163,4 +163,16 @@ describe("use_tool (end to end)", function () {
     expect(textOf(result)).to.not.include(secret);
     expect(session.stderr()).to.not.include(secret);
   });
+
+  it("keeps env secrets out of its logs, even at debug level, while the result stays unchanged", async () => {
+    const secret = "canary-env-secret-8c1f";
+    const session = await harness.start(
+      { backends: { everything: { ...backends.everything(), env: { API_KEY: "${CANARY}" } } } },
+      { env: { CANARY: secret }, args: ["--log-level", "debug"] },
+    );
+    const result = await session.client.callTool(use("everything", "get-env"));
+    expect(textOf(result)).to.include(secret);
+    expect(session.stderr()).to.include("get-env");
+    expect(session.stderr()).to.not.include(secret);
+  });
 });
