@@ -70,6 +70,7 @@ interface SchemaDocument {
 
 let validators: Map<ConfigShape, ValidateFunction> | undefined;
 let knownBackendKeys: string[] = [];
+const TOP_LEVEL_KEYS = ["$schema", "backends", "mcpServers"];
 
 function getValidators(): Map<ConfigShape, ValidateFunction> {
   if (validators !== undefined) return validators;
@@ -174,8 +175,9 @@ function describeError(error: ErrorObject, document: unknown): ConfigProblem | u
     case "additionalProperties":
     case "unevaluatedProperties": {
       const key = String(params.additionalProperty ?? params.unevaluatedProperty);
-      const isBackend = segments.length === 2 || (segments.length === 3 && segments[0] === "backends");
-      const suggestions = isBackend ? closestNames(key, knownBackendKeys, 1) : [];
+      // Unknown keys are suggested a known one at the top level and in a backend ($.backends.NAME).
+      const known = segments.length === 0 ? TOP_LEVEL_KEYS : segments.length === 2 ? knownBackendKeys : [];
+      const suggestions = closestNames(key, known, 1);
       const hint = suggestions.length > 0 ? `; did you mean "${suggestions[0]}"?` : "";
       return { path: at(key), message: `unknown key "${key}"${hint}` };
     }

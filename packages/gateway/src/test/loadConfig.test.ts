@@ -183,6 +183,7 @@ describe("loadConfig", () => {
     expect(problemsOf({ backends: 3 })[0]!.path).to.equal("$.backends");
     expect(problemsOf({ backends: [], mcpServers: {} })[0]!.message).to.include("both");
     expect(problemsOf({ backends: [], extra: 1 })[0]!.path).to.equal("$.extra");
+    expect(problemsOf({ backends: [], $schem: "x" })[0]!.message).to.include('did you mean "$schema"');
   });
 
   it("rejects malformed variable references with their path", () => {
