@@ -220,7 +220,13 @@ export class Backend {
   async #ensureProcess(signal: AbortSignal, abortError: () => Error): Promise<BackendProcess> {
     for (;;) {
       if (signal.aborted) throw abortError();
-      if (this.#state === "ready" && this.#process?.isAlive === true) return this.#process;
+      const current = this.#process;
+      if (current !== undefined) {
+        if (this.#state === "ready" && current.isAlive) return current;
+        // Dying (a pipe broke or it exited; its death is being settled): the death handler decides what next.
+        await raceAbort(current.death, signal, abortError);
+        continue;
+      }
       if (this.#startPromise === undefined) {
         if (this.#stopPromise !== undefined) {
           await raceAbort(this.#stopPromise, signal, abortError);

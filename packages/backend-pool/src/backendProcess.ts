@@ -1,4 +1,5 @@
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import { PassThrough } from "node:stream";
 import { LATEST_PROTOCOL_VERSION, McpMethod, createMcpConnection } from "@mcpware/protocol";
 import type {
   ClientCapabilities,
@@ -10,7 +11,7 @@ import type {
 } from "@mcpware/protocol";
 import { BackendError, BackendErrorCode } from "./backendError.js";
 import { classifyFailure } from "./classifyFailure.js";
-import { EXIT_CODE_WAIT_MS } from "./defaults.js";
+import { EXIT_SETTLE_MS } from "./defaults.js";
 import { prepareDockerRun, removeDockerContainer } from "./dockerRun.js";
 import type { PreparedDockerRun } from "./dockerRun.js";
 import { toInitializeResult } from "./initializeResult.js";
@@ -24,7 +25,7 @@ import {
 } from "./progressToken.js";
 import { spawnChild } from "./spawnChild.js";
 import type { StderrRing } from "./stderrRing.js";
-import { exitInfoOf, stopChild, waitForExit } from "./stopChild.js";
+import { settleExit, stopChild } from "./stopChild.js";
 import type { ExitInfo } from "./stopChild.js";
 import type { BackendDiagnosticEvent } from "./types.js";
 
@@ -62,6 +63,9 @@ interface ProgressRoute {
   onProgress: ((progress: ProgressNotificationParams) => void) | undefined;
 }
 
+/** Event-loop turns given to replies already read from a dead backend's stdout before pending requests fail. */
+const REPLY_DRAIN_TURNS = 20;
+
 function describeExit(exit: ExitInfo | undefined): string {
   if (exit === undefined) return "closed its pipes";
   return exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${String(exit.exitCode)}`;
@@ -78,6 +82,7 @@ export class BackendProcess {
   readonly connection: McpConnection;
   readonly containerName: string | undefined;
   readonly #docker: PreparedDockerRun | undefined;
+  readonly #stdout: PassThrough;
   readonly #host: BackendProcessHost;
   readonly #pending = new Set<PendingRequest>();
   readonly #progress = new Map<string, ProgressRoute>();
@@ -112,8 +117,13 @@ export class BackendProcess {
     child.stdout.on("error", (error) => this.#onBroken(error));
     child.stdin.on("error", (error) => this.#onBroken(error));
 
+    // The connection reads through a pass-through that never ends by itself: the death handling below decides
+    // when the connection closes, after the replies already read have been dispatched (closing on 'end' would
+    // drop a reply written just before the backend exited).
+    this.#stdout = new PassThrough();
+    child.stdout.pipe(this.#stdout, { end: false });
     // Noise on a backend's stdout is skipped and reported, never answered: the backend sent no request.
-    this.connection = createMcpConnection(child.stdout, child.stdin, {
+    this.connection = createMcpConnection(this.#stdout, child.stdin, {
       maxMessageBytes: host.spec.maxMessageBytes,
       answerInvalidInput: false,
     });
@@ -325,10 +335,18 @@ export class BackendProcess {
   #onBroken(cause?: Error): void {
     if (this.#broken) return;
     this.#broken = true;
-    const exit = exitInfoOf(this.child);
-    if (exit !== undefined) return this.#die(this.#exitError(exit, cause));
-    // Stdout ended or a pipe broke: the exit code is usually a moment away; wait for it briefly.
-    void waitForExit(this.child, EXIT_CODE_WAIT_MS).then((later) => this.#die(this.#exitError(later, cause)));
+    // The first sign is enough to stop sending; pending requests fail once both the exit status and the end of
+    // stdout are in (a reply written just before exiting is still delivered), or after a short bound: a
+    // grandchild holding stdout delays its end indefinitely, and an exit code is not always coming.
+    void settleExit(this.child, EXIT_SETTLE_MS)
+      .then(async (exit) => {
+        // Replies read from stdout are dispatched one per event-loop turn by vscode-jsonrpc: let them land.
+        for (let turn = 0; turn < REPLY_DRAIN_TURNS && this.#pending.size > 0; turn++) {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        return exit;
+      })
+      .then((exit) => this.#die(this.#exitError(exit, cause)));
   }
 
   #exitError(exit: ExitInfo | undefined, cause: Error | undefined): BackendError {
@@ -363,6 +381,8 @@ export class BackendProcess {
     this.#pending.clear();
     this.#progress.clear();
     this.connection.dispose();
+    this.child.stdout.unpipe(this.#stdout);
+    this.#stdout.destroy();
     this.#resolveDeath(error);
     this.#host.onDeath(this, error, this.#stopping);
   }

@@ -15,10 +15,11 @@ export const STOP_SIGTERM_GRACE_MS = 800;
 export const STOP_SIGKILL_WAIT_MS = 2_000;
 
 /**
- * After stdout ends or a pipe breaks, how long to wait for the child's 'exit' so the error can carry its exit
- * code. Pending requests are failed when 'exit' arrives or this runs out, whichever is first.
+ * Once a backend shows a sign of death (exit, stdout end, a broken pipe), how long to wait for the rest (the
+ * exit code, the last bytes on stdout) before its pending requests fail. Bounded because a grandchild holding
+ * stdout delays its end indefinitely.
  */
-export const EXIT_CODE_WAIT_MS = 200;
+export const EXIT_SETTLE_MS = 200;
 
 /** Bytes of stderr kept per backend. */
 export const STDERR_RING_BYTES = 64 * 1024;

@@ -40,6 +40,34 @@ export function waitForExit(child: ChildProcess, ms: number): Promise<ExitInfo |
 }
 
 /**
+ * Resolves once the child has exited and its stdout has ended, or after `ms` (timer unref'd), with the exit info
+ * if known by then.
+ */
+export function settleExit(child: ChildProcess, ms: number): Promise<ExitInfo | undefined> {
+  const stdout = child.stdout;
+  const isSettled = (): boolean =>
+    exitInfoOf(child) !== undefined && (stdout === null || stdout.readableEnded || stdout.destroyed);
+  if (isSettled()) return Promise.resolve(exitInfoOf(child));
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (isSettled()) finish();
+    };
+    const finish = (): void => {
+      clearTimeout(timer);
+      child.off("exit", check);
+      stdout?.off("end", check);
+      stdout?.off("close", check);
+      resolve(exitInfoOf(child));
+    };
+    const timer = setTimeout(finish, ms);
+    timer.unref();
+    child.on("exit", check);
+    stdout?.on("end", check);
+    stdout?.on("close", check);
+  });
+}
+
+/**
  * Signal the child's whole process group (POSIX; the child was spawned detached, so its pid is the group id).
  * On Windows SIGKILL becomes `taskkill /T /F` (the tree), anything else a plain kill. Never throws: a group that
  * is already gone is the goal.

@@ -124,6 +124,19 @@ describe("BackendPool", () => {
       expect(harness.pids.size).to.equal(spawned + 1);
     });
 
+    it("delivers a reply written just before the backend exits, then treats the exit as a crash", async () => {
+      const pool = harness.create();
+      pool.add(fixtureSpec("echo", { restart: { initialBackoffMs: 0, maxCrashes: 100 } }));
+      for (let i = 0; i < 5; i++) {
+        const crashed = nextEvent<StateChangeEvent>(
+          (listener) => pool.onStateChange(listener),
+          (event) => event.state === "crashed",
+        );
+        expect(await pool.request("echo", "replyThenExit", { code: 4 })).to.deep.equal({ last: true });
+        expect((await crashed).error).to.include({ code: BackendErrorCode.Exited, exitCode: 4 });
+      }
+    });
+
     it("rejects a backend that answers with a protocol version we do not speak", async () => {
       const pool = harness.create();
       pool.add(fixtureSpec("echo", { argv: ["1999-01-01"] }));
@@ -307,13 +320,13 @@ describe("BackendPool", () => {
 
     it("keeps nothing per request after it settles", async () => {
       const pool = harness.create();
-      pool.add(fixtureSpec("hangsOnCall"));
-      await Promise.all([
+      pool.add(fixtureSpec("hangsOnCall", { restart: { maxConsecutiveTimeouts: 1000 } }));
+      const outcomes = await Promise.allSettled([
         ...Array.from({ length: 50 }, () => pool.request("hangsOnCall", "echo", {})),
-        ...Array.from({ length: 50 }, () =>
-          pool.request("hangsOnCall", "tools/call", {}, { timeoutMs: 50 }).catch(() => undefined),
-        ),
+        ...Array.from({ length: 50 }, () => pool.request("hangsOnCall", "tools/call", {}, { timeoutMs: 50 })),
       ]);
+      expect(outcomes.slice(0, 50).every((outcome) => outcome.status === "fulfilled")).to.equal(true);
+      expect(outcomes.slice(50).every((outcome) => outcome.status === "rejected")).to.equal(true);
       expect(pool.info("hangsOnCall").inFlight).to.equal(0);
     });
   });
