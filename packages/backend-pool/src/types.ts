@@ -62,7 +62,7 @@ export interface BackendInfo {
   serverInfo: Implementation | undefined;
   capabilities: ServerCapabilities | undefined;
   instructions: string | undefined;
-  /** Starts after the first one. */
+  /** Start attempts after the first one (failed attempts included). */
   restarts: number;
   lastError: BackendError | undefined;
   stderrTail: readonly string[];
@@ -79,8 +79,9 @@ export interface PoolRequestOptions {
   /** Overrides the backend's `timeoutMs` for this request. */
   timeoutMs?: number;
   /**
-   * Receives the backend's `notifications/progress` for this request. If `params._meta.progressToken` is set
-   * it is sent unchanged; otherwise the pool mints one.
+   * Receives the backend's `notifications/progress` for this request until it settles (later ones are
+   * dropped). If `params._meta.progressToken` is set it is sent unchanged; otherwise the pool mints one. A
+   * token set without `onProgress` has its progress delivered to `onNotification` listeners instead.
    */
   onProgress?: (progress: ProgressNotificationParams) => void;
 }
