@@ -253,6 +253,20 @@ describe("BackendPool", () => {
       expect(given.map((progress) => progress.progressToken)).to.deep.equal([42, 42]);
     });
 
+    it("relays progress for a caller's own token without onProgress to onNotification", async () => {
+      const pool = harness.create();
+      pool.add(fixtureSpec("echo"));
+      const events: BackendNotificationEvent[] = [];
+      pool.onNotification((event) => events.push(event));
+      await pool.request("echo", "echo", { progressSteps: 2, _meta: { progressToken: "client-7" } });
+      expect(
+        events.map((event) => [event.backend, event.method, (event.params as { progress: number }).progress]),
+      ).to.deep.equal([
+        ["echo", "notifications/progress", 1],
+        ["echo", "notifications/progress", 2],
+      ]);
+    });
+
     it("relays backend notifications to onNotification with the backend's name", async () => {
       const pool = harness.create();
       pool.add(fixtureSpec("echo"));
