@@ -11,6 +11,17 @@ export interface InboundRequest {
   readonly controller: AbortController;
   /** The peer cancelled it: its response must not be written. */
   cancelled: boolean;
+  /** The library's token source of this request: cancelled by {@link abortInboundRequest}. */
+  tokenSource?: { cancel(): void } | undefined;
+}
+
+/**
+ * Abort the request's signal with `reason` and cancel the library's token with it. Called wherever an inbound
+ * request is aborted, instead of an `'abort'` listener per request on the hot path.
+ */
+export function abortInboundRequest(entry: InboundRequest, reason: unknown): void {
+  entry.controller.abort(reason);
+  entry.tokenSource?.cancel();
 }
 
 function keyOf(id: RequestId): string {
@@ -86,7 +97,7 @@ export class InboundRequests {
     this.#byPeerKey.clear();
     for (const entry of entries) {
       this.#largeIds.release(entry.id);
-      entry.controller.abort(reason);
+      abortInboundRequest(entry, reason);
     }
   }
 }

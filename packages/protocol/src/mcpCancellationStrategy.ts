@@ -48,9 +48,8 @@ export class McpCancellationStrategy implements CancellationStrategy {
         const entry = inbound.get(request.id);
         if (entry !== undefined) {
           this.#entries.set(source.token, entry);
-          const signal = entry.controller.signal;
-          if (signal.aborted) source.cancel();
-          else signal.addEventListener("abort", () => source.cancel(), { once: true });
+          entry.tokenSource = source;
+          if (entry.controller.signal.aborted) source.cancel();
         }
         return source;
       },

@@ -2,7 +2,7 @@ import { createMessageConnection, ResponseError } from "vscode-jsonrpc/node";
 import type { CancellationToken, Logger, Message, MessageConnection } from "vscode-jsonrpc/node";
 import { ErrorCode, ProtocolError, toProtocolError } from "./errors.js";
 import type { PeerCancelledData, ReplyTooLargeData } from "./errors.js";
-import { InboundRequests } from "./inboundRequests.js";
+import { abortInboundRequest, InboundRequests } from "./inboundRequests.js";
 import { LargeIdTable } from "./largeIdTable.js";
 import { McpCancellationStrategy } from "./mcpCancellationStrategy.js";
 import { McpHandlers } from "./mcpHandlers.js";
@@ -313,7 +313,8 @@ class Connection implements McpConnection {
         peerReason === undefined
           ? { reason: "cancelled", method: entry.method }
           : { reason: "cancelled", method: entry.method, peerReason };
-      entry.controller.abort(
+      abortInboundRequest(
+        entry,
         new ProtocolError(ErrorCode.RequestTimeout, `${entry.method} was cancelled by the peer`, data),
       );
     }

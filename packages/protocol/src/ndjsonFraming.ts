@@ -591,14 +591,24 @@ interface QueuedWrite {
   readonly reject: (error: Error) => void;
 }
 
+/** A batch is handed to the stream once it holds this many messages, even while more keep coming. */
+export const MAX_BATCH_MESSAGES = 64;
+/** A batch is handed to the stream once it holds this many bytes (UTF-16 units, close enough): 256 KiB. */
+export const MAX_BATCH_CHARS = 256 * 1024;
+
 /**
  * Writes one JSON-RPC message per line (`JSON.stringify` + `\n`) to a byte stream.
  *
  * - Writes reach the stream in call order. When `stream.write()` returns false, later messages wait in order
  *   for `'drain'`; each `write()` resolves once its bytes were handed to the stream (its write callback).
- * - A stream failure (EPIPE, a destroyed or ended stream) fires `onError` (`[error, message, count]`) and
- *   rejects that write and every later one; the writer always listens for `'error'`, so the stream never emits
- *   an unhandled one. Stream `'close'` fires `onClose` once.
+ * - Coalescing: a write when the writer is idle goes to the stream at once (no added latency). Writes that
+ *   follow it while it is busy (in the same or the following event-loop turns) are joined and handed to the
+ *   stream in one `write()` as soon as a turn passes without a new message, or the batch reaches
+ *   {@link MAX_BATCH_MESSAGES} messages or {@link MAX_BATCH_CHARS} characters: one write system call and one
+ *   wake-up of the reader for a burst of messages instead of one each. The bytes are the same.
+ * - A stream failure (EPIPE, a destroyed or ended stream) fires `onError` (`[error, message, count]`, the message
+ *   being the first one of the failed write) and rejects that write and every later one; the writer always
+ *   listens for `'error'`, so the stream never emits an unhandled one. Stream `'close'` fires `onClose` once.
  * - A message `JSON.stringify` cannot serialize is rejected with {@link MessageSerializationError}; nothing is
  *   written, the writer stays usable and `onError` is not fired. A write after {@link end} is rejected too.
  * - A message whose `id` is a placeholder of the `largeIds` table is written with the raw digits (`jsonrpc`,
@@ -607,8 +617,14 @@ interface QueuedWrite {
 export class NdjsonMessageWriter extends AbstractMessageWriter implements MessageWriter {
   readonly #writable: NodeJS.WritableStream;
   readonly #largeIds: LargeIdTable | undefined;
-  readonly #queue: QueuedWrite[] = [];
+  /** Messages not yet handed to the stream, in call order. */
+  #queue: QueuedWrite[] = [];
+  #queuedChars = 0;
   #waitingForDrain = false;
+  /** The turn check of the coalescing window; set while the writer is busy. */
+  #turnCheck: ReturnType<typeof setImmediate> | undefined;
+  /** A message was queued since the last turn check. */
+  #queueGrew = false;
   #failure: Error | undefined;
   #errorCount = 0;
   #ended = false;
@@ -642,8 +658,20 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     }
     return new Promise<void>((resolve, reject) => {
       const entry: QueuedWrite = { line, message: msg, resolve, reject };
-      if (this.#waitingForDrain || this.#queue.length > 0) this.#queue.push(entry);
-      else this.#writeNow(entry);
+      if (this.#waitingForDrain || this.#queue.length > 0 || this.#turnCheck !== undefined) {
+        this.#queue.push(entry);
+        this.#queuedChars += line.length;
+        this.#queueGrew = true;
+        if (
+          !this.#waitingForDrain &&
+          (this.#queue.length >= MAX_BATCH_MESSAGES || this.#queuedChars >= MAX_BATCH_CHARS)
+        ) {
+          this.#flushQueue();
+        }
+      } else {
+        this.#writeNow([entry]);
+        this.#openWindow();
+      }
     });
   }
 
@@ -651,13 +679,14 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (!this.#waitingForDrain && this.#queue.length === 0) this.#endStream();
+    if (!this.#waitingForDrain) this.#flushQueue();
   }
 
   /** Release listeners on the stream. Idempotent; does not end the stream. */
   override dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#closeWindow();
     const writable = this.#writable;
     writable.off("drain", this.#onDrain);
     writable.off("close", this.#onStreamClose);
@@ -688,9 +717,53 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     return json + "\n";
   }
 
-  #writeNow(entry: QueuedWrite): void {
+  // The window stays open while messages keep coming, one check per event-loop turn; it closes (and the
+  // batch goes out) on the first turn without a new message. A write in an idle writer never waits.
+  #openWindow(): void {
+    if (this.#turnCheck !== undefined || this.#disposed) return;
+    this.#queueGrew = false;
+    this.#turnCheck = setImmediate(this.#onTurn);
+  }
+
+  #closeWindow(): void {
+    if (this.#turnCheck !== undefined) clearImmediate(this.#turnCheck);
+    this.#turnCheck = undefined;
+  }
+
+  readonly #onTurn = (): void => {
+    this.#turnCheck = undefined;
+    if (this.#queue.length === 0 || this.#waitingForDrain) return;
+    if (this.#queueGrew) {
+      // More may follow in the next turn: keep collecting.
+      this.#openWindow();
+      return;
+    }
+    this.#flushQueue();
+  };
+
+  /** Hand every queued message to the stream, in batches, until it needs a drain. */
+  #flushQueue(): void {
+    while (!this.#waitingForDrain && this.#queue.length > 0) {
+      let count = 0;
+      let chars = 0;
+      const queue = this.#queue;
+      while (count < queue.length && count < MAX_BATCH_MESSAGES && (count === 0 || chars < MAX_BATCH_CHARS)) {
+        chars += queue[count]!.line.length;
+        count += 1;
+      }
+      const batch = count === queue.length ? queue : queue.slice(0, count);
+      this.#queue = count === queue.length ? [] : queue.slice(count);
+      this.#queuedChars -= chars;
+      this.#writeNow(batch);
+    }
+    if (this.#queue.length === 0) this.#queuedChars = 0;
+    if (this.#ended && !this.#waitingForDrain && this.#queue.length === 0) this.#endStream();
+  }
+
+  #writeNow(batch: readonly QueuedWrite[]): void {
+    const first = batch[0]!;
     if (this.#failure !== undefined) {
-      entry.reject(this.#failure);
+      for (const entry of batch) entry.reject(this.#failure);
       return;
     }
     const writable = this.#writable as NodeJS.WritableStream & {
@@ -698,22 +771,23 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
       writableEnded?: boolean;
     };
     if (writable.destroyed === true || writable.writableEnded === true || this.#closed) {
-      this.#fail(new Error("cannot write: the stream is closed"), entry.message);
-      entry.reject(this.#failure!);
+      this.#fail(new Error("cannot write: the stream is closed"), first.message);
+      for (const entry of batch) entry.reject(this.#failure!);
       return;
     }
+    const data = batch.length === 1 ? first.line : batch.map((entry) => entry.line).join("");
     let ok: boolean;
     try {
-      ok = writable.write(entry.line, (error?: Error | null) => {
+      ok = writable.write(data, (error?: Error | null) => {
         if (error) {
-          this.#fail(error, entry.message);
-          entry.reject(error);
-        } else entry.resolve();
+          this.#fail(error, first.message);
+          for (const entry of batch) entry.reject(error);
+        } else for (const entry of batch) entry.resolve();
       });
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
-      this.#fail(failure, entry.message);
-      entry.reject(failure);
+      this.#fail(failure, first.message);
+      for (const entry of batch) entry.reject(failure);
       return;
     }
     if (!ok) this.#waitingForDrain = true;
@@ -724,15 +798,9 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     this.#flushQueue();
   };
 
-  #flushQueue(): void {
-    while (!this.#waitingForDrain && this.#queue.length > 0) {
-      this.#writeNow(this.#queue.shift()!);
-    }
-    if (this.#ended && !this.#waitingForDrain && this.#queue.length === 0) this.#endStream();
-  }
-
   #endStream(): void {
     if (this.#failure !== undefined) return;
+    this.#closeWindow();
     try {
       this.#writable.end();
     } catch (error) {
@@ -746,6 +814,7 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
 
   readonly #onStreamClose = (): void => {
     this.#closed = true;
+    this.#closeWindow();
     // No 'drain' will come any more: later writes must reach #writeNow and be rejected, not wait forever.
     this.#waitingForDrain = false;
     if (this.#queue.length > 0)
@@ -760,11 +829,14 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
       this.fireError(error, message, this.#errorCount);
     }
     this.#waitingForDrain = false;
+    this.#closeWindow();
     this.#rejectQueue(this.#failure);
   }
 
   #rejectQueue(error: Error): void {
-    const queued = this.#queue.splice(0);
+    const queued = this.#queue;
+    this.#queue = [];
+    this.#queuedChars = 0;
     for (const entry of queued) entry.reject(error);
   }
 }

@@ -5,6 +5,7 @@ import type { Message } from "vscode-jsonrpc/node";
 import { PassThrough, Readable, Writable } from "node:stream";
 import {
   FramingError,
+  MAX_BATCH_MESSAGES,
   MessageSerializationError,
   NdjsonMessageReader,
   NdjsonMessageWriter,
@@ -552,6 +553,18 @@ function slowSink(highWaterMark: number): {
   return { sink, received, writesWhileNeedingDrain: () => violations, drains: () => drains };
 }
 
+/** A sink that records each chunk handed to it by one `write()`, as text. */
+function recordingSink(): { sink: Writable; writes: string[] } {
+  const writes: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      writes.push(chunk.toString("utf8"));
+      callback();
+    },
+  });
+  return { sink, writes };
+}
+
 function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
   return promise.then(
     (value) => ({ ok: true as const, value }),
@@ -691,6 +704,78 @@ describe("NdjsonMessageWriter", function () {
     expect(sink.listenerCount("error")).to.equal(1);
     sink.destroy(new Error("late failure"));
     await new Promise((resolve) => sink.on("close", resolve));
+  });
+
+  it("hands the first message of an idle writer to the stream at once", () => {
+    const { sink, writes } = recordingSink();
+    const writer = new NdjsonMessageWriter(sink);
+    disposables.push(() => writer.dispose());
+    void writer.write({ jsonrpc: "2.0", method: "a" } as Message);
+    expect(writes).to.deep.equal(['{"jsonrpc":"2.0","method":"a"}\n']);
+  });
+
+  it("joins the messages that follow while it is busy into one stream write, until a turn passes without one", async () => {
+    const { sink, writes } = recordingSink();
+    const writer = new NdjsonMessageWriter(sink);
+    disposables.push(() => writer.dispose());
+    const line = (method: string): string => `{"jsonrpc":"2.0","method":"${method}"}\n`;
+    const done = [writer.write({ jsonrpc: "2.0", method: "a" } as Message)];
+    done.push(writer.write({ jsonrpc: "2.0", method: "b" } as Message));
+    done.push(writer.write({ jsonrpc: "2.0", method: "c" } as Message));
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        done.push(writer.write({ jsonrpc: "2.0", method: "d" } as Message));
+        resolve();
+      }),
+    );
+    expect(writes).to.deep.equal([line("a")]);
+    await Promise.all(done);
+    expect(writes).to.deep.equal([line("a"), line("b") + line("c") + line("d")]);
+    // Idle again: the next message goes out at once, on its own.
+    await new Promise((resolve) => setImmediate(resolve));
+    void writer.write({ jsonrpc: "2.0", method: "e" } as Message);
+    expect(writes).to.deep.equal([line("a"), line("b") + line("c") + line("d"), line("e")]);
+  });
+
+  it("hands a batch to the stream as soon as it holds MAX_BATCH_MESSAGES messages", async () => {
+    const { sink, writes } = recordingSink();
+    const writer = new NdjsonMessageWriter(sink);
+    disposables.push(() => writer.dispose());
+    const done: Promise<void>[] = [];
+    for (let index = 0; index <= MAX_BATCH_MESSAGES + 1; index += 1) {
+      done.push(writer.write({ jsonrpc: "2.0", method: `m${index}` } as Message));
+    }
+    // The first at once, then one full batch; the last message waits for the window to close.
+    expect(writes.map((chunk) => chunk.split("\n").length - 1)).to.deep.equal([1, MAX_BATCH_MESSAGES]);
+    await Promise.all(done);
+    expect(writes.map((chunk) => chunk.split("\n").length - 1)).to.deep.equal([1, MAX_BATCH_MESSAGES, 1]);
+    expect(writes.join("")).to.equal(
+      done.map((_promise, index) => `{"jsonrpc":"2.0","method":"m${index}"}\n`).join(""),
+    );
+  });
+
+  it("rejects every message of a joined write when that write fails", async () => {
+    const epipe = Object.assign(new Error("write EPIPE"), { code: "EPIPE" });
+    let calls = 0;
+    const sink = new Writable({
+      write(_chunk, _encoding, callback) {
+        calls += 1;
+        // The first write succeeds; the joined one fails.
+        if (calls === 1) callback();
+        else setImmediate(() => callback(epipe));
+      },
+    });
+    const writer = new NdjsonMessageWriter(sink);
+    disposables.push(() => writer.dispose());
+    const fired: Array<[Error, Message | undefined, number | undefined]> = [];
+    writer.onError((event) => fired.push(event));
+    const outcomes = await Promise.all(
+      ["a", "b", "c"].map((method) => settle(writer.write({ jsonrpc: "2.0", method } as Message))),
+    );
+    expect(outcomes.map((outcome) => outcome.ok)).to.deep.equal([true, false, false]);
+    expect(calls).to.equal(2);
+    expect(fired).to.have.length(1);
+    expect(fired[0]![1]).to.deep.equal({ jsonrpc: "2.0", method: "b" });
   });
 
   it("ends the stream after the queued messages and fires onClose once", async () => {
