@@ -33,6 +33,8 @@ export interface ToolList {
 
 interface CacheEntry {
   promise: Promise<ToolList>;
+  /** The list once fetched: served without waiting on the promise again. */
+  list?: ToolList;
 }
 
 /**
@@ -69,13 +71,23 @@ export class ToolCatalog implements Disposable {
    */
   async get(backend: string, signal?: AbortSignal): Promise<ToolList> {
     let entry = this.entries.get(backend);
+    if (entry?.list !== undefined) {
+      // The common case on every use_tool: no abort listener and no promise chain for a list already here.
+      return signal?.aborted === true ? Promise.reject(signal.reason as Error) : Promise.resolve(entry.list);
+    }
     if (entry === undefined) {
       const promise = this.fetch(backend);
-      entry = { promise };
-      this.entries.set(backend, entry);
-      promise.catch(() => {
-        if (this.entries.get(backend) === entry) this.entries.delete(backend);
-      });
+      const created: CacheEntry = { promise };
+      entry = created;
+      this.entries.set(backend, created);
+      promise.then(
+        (list) => {
+          created.list = list;
+        },
+        () => {
+          if (this.entries.get(backend) === created) this.entries.delete(backend);
+        },
+      );
     }
     return raceSignal(entry.promise, signal);
   }

@@ -91,7 +91,10 @@ export async function useTool(
         };
   if (progressToken !== undefined) params._meta = { progressToken };
   const started = Date.now();
-  context.logger.debug(`call ${backend.name}/${tool.name} arguments=${JSON.stringify(request.args)}`);
+  // Checked first: serializing the arguments of every call only to drop the line costs CPU on the hot path.
+  if (context.logger.isDebugEnabled) {
+    context.logger.debug(`call ${backend.name}/${tool.name} arguments=${JSON.stringify(request.args)}`);
+  }
   try {
     const result = await context.pool.request<CallToolResult>(backend.name, McpMethod.ToolsCall, params, {
       signal: options.signal,

@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import type { ErrorObject, ValidateFunction } from "ajv";
+import type { ErrorObject } from "ajv";
 import { closestNames } from "./closestNames.js";
+import { arrayForm, backendKeys, keyedForm, mcpServersForm } from "./configValidators.generated.js";
 import type { ConfigProblem } from "./configError.js";
 import { formatJsonPath, pointerToSegments } from "./configError.js";
 import { SubstitutionSyntaxError, substituteVariables } from "./substituteVariables.js";
@@ -64,38 +63,22 @@ interface BackendFields {
   disabled?: boolean;
 }
 
-interface SchemaDocument {
-  $defs: { backendFields: { properties: Record<string, unknown> } };
+/** A validator of one config form: true when valid, otherwise its `errors` say why. */
+interface FormValidator {
+  (document: unknown): boolean;
+  errors?: ErrorObject[] | null;
 }
 
-let validators: Map<ConfigShape, ValidateFunction> | undefined;
-let knownBackendKeys: string[] = [];
+// Compiled ahead of time from config.schema.json (scripts/generateConfigValidators.mjs; a test keeps it in
+// step): compiling the schema with ajv at start-up took about a third of the time before `initialize` could be
+// answered.
+const VALIDATORS: ReadonlyMap<ConfigShape, FormValidator> = new Map<ConfigShape, FormValidator>([
+  ["array", arrayForm as FormValidator],
+  ["keyed", keyedForm as FormValidator],
+  ["mcpServers", mcpServersForm as FormValidator],
+]);
+const knownBackendKeys: readonly string[] = backendKeys;
 const TOP_LEVEL_KEYS = ["$schema", "backends", "mcpServers"];
-
-function getValidators(): Map<ConfigShape, ValidateFunction> {
-  if (validators !== undefined) return validators;
-  const schema = JSON.parse(readFileSync(CONFIG_SCHEMA_URL, "utf8")) as SchemaDocument & { $id: string };
-  const ajv = new Ajv2020({
-    allErrors: true,
-    strict: true,
-    strictTypes: false,
-    strictTuples: false,
-    logger: false,
-  });
-  ajv.addSchema(schema);
-  const compile = (form: string): ValidateFunction => {
-    const validate = ajv.getSchema(`${schema.$id}#/$defs/${form}`);
-    if (validate === undefined) throw new Error(`config schema lacks $defs/${form}`);
-    return validate;
-  };
-  knownBackendKeys = ["name", ...Object.keys(schema.$defs.backendFields.properties)];
-  validators = new Map([
-    ["array", compile("arrayForm")],
-    ["keyed", compile("keyedForm")],
-    ["mcpServers", compile("mcpServersForm")],
-  ]);
-  return validators;
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -109,7 +92,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function validateConfig(document: unknown): ValidationOutcome {
   const shape = detectShape(document);
   if (typeof shape !== "string") return { ok: false, problems: [shape] };
-  const validate = getValidators().get(shape)!;
+  const validate = VALIDATORS.get(shape)!;
   if (!validate(document)) {
     return { ok: false, problems: describeErrors(validate.errors ?? [], document) };
   }
