@@ -1,4 +1,3 @@
-import yargs from "yargs";
 import type { CliIo, CommonOptions } from "./cliIo.js";
 import { ExitCode, reportConfigError } from "./cliIo.js";
 import { ConfigError } from "./configError.js";
@@ -7,6 +6,7 @@ import type { LogLevel } from "./logger.js";
 import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from "./logger.js";
 import { packageVersion } from "./packageVersion.js";
 import type { ServeIo } from "./runServe.js";
+import { parseServeArgs } from "./serveArgs.js";
 
 export interface CliContext extends ServeIo {
   /** The environment (for MCPWARE_CONFIG). */
@@ -35,6 +35,13 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
       }
     }
   };
+  const serveOptions = parseServeArgs(args, context.env);
+  if (serveOptions !== undefined) {
+    // The common case (how MCP clients start mcpware) without loading yargs.
+    await run(async () => (await import("./runServe.js")).runServe(serveOptions, context));
+    return status;
+  }
+  const { default: yargs } = await import("yargs");
   const common = (argv: {
     config: string;
     "env-file"?: string | undefined;

@@ -5,6 +5,7 @@ import type { GatewayContext } from "./gatewayContext.js";
 import { findBackend, timeoutOf, unavailableReason } from "./gatewayContext.js";
 import { DISCOVER_TOOL_NAME, USE_TOOL_NAME } from "./metaTools.js";
 import type { ResolvedBackend } from "./resolveConfig.js";
+import type { ToolList } from "./toolCatalog.js";
 
 /** Longest tool description in the overview (characters); the full text comes with a backend's details. */
 const MAX_SUMMARY_LENGTH = 200;
@@ -102,6 +103,12 @@ async function discoverOne(
       : { name: backend.name, description: backend.description };
   const reason = unavailableReason(context, backend);
   if (reason !== undefined) return { ...base, state: "unavailable", error: reason, tools: [] };
+  const cached = context.catalog.peek(backend.name);
+  if (cached !== undefined) {
+    // Warm: no timer and no linked signal per backend for a list already here.
+    if (signal.aborted) throw signal.reason;
+    return { ...base, state: stateOf(context, backend.name), tools: describeTools(cached, full) };
+  }
   const deadline = timeoutOf(backend);
   const bounded = AbortSignal.any([signal, AbortSignal.timeout(deadline)]);
   try {
@@ -109,7 +116,7 @@ async function discoverOne(
     return {
       ...base,
       state: stateOf(context, backend.name),
-      tools: list.tools.map((tool) => describeTool(tool, full)),
+      tools: describeTools(list, full),
     };
   } catch (error) {
     if (signal.aborted) throw signal.reason;
@@ -133,6 +140,20 @@ function stateOf(context: GatewayContext, name: string): string {
   } catch {
     return "unknown";
   }
+}
+
+/** The overview form of each cached list, built once per list (a list is replaced, never changed). */
+const overviewTools = new WeakMap<ToolList, readonly DiscoveredTool[]>();
+
+function describeTools(list: ToolList, full: boolean): DiscoveredTool[] {
+  if (full) return list.tools.map((tool) => describeTool(tool, true));
+  let tools = overviewTools.get(list);
+  if (tools === undefined) {
+    tools = list.tools.map((tool) => describeTool(tool, false));
+    overviewTools.set(list, tools);
+  }
+  // A fresh array each time: the result is the caller's; the described tools are shared, never modified.
+  return [...tools];
 }
 
 function describeTool(tool: Tool, full: boolean): DiscoveredTool {

@@ -1,8 +1,7 @@
 import type { BackendPool, BackendState, Disposable } from "@mcpware/backend-pool";
 import type { ListToolsResult, Tool } from "@mcpware/protocol";
 import { McpMethod } from "@mcpware/protocol";
-import type { ArgumentCheck } from "./argumentValidator.js";
-import { ArgumentValidator } from "./argumentValidator.js";
+import type { ArgumentCheck, ArgumentValidator } from "./argumentValidator.js";
 import type { Logger } from "./logger.js";
 
 /** A backend offering more pages than this is cut off (and a warning logged): a guard against cursor loops. */
@@ -92,6 +91,11 @@ export class ToolCatalog implements Disposable {
     return raceSignal(entry.promise, signal);
   }
 
+  /** The backend's tool list when it is cached and fetched, without waiting; otherwise `undefined`. */
+  peek(backend: string): ToolList | undefined {
+    return this.entries.get(backend)?.list;
+  }
+
   /** Forget the backend's cached list; the next `get` asks the backend again. */
   invalidate(backend: string): void {
     this.entries.delete(backend);
@@ -103,7 +107,13 @@ export class ToolCatalog implements Disposable {
   }
 
   private async fetch(backend: string): Promise<ToolList> {
+    // ajv is loaded on the first fetch, while the backend starts, not before the gateway can answer initialize.
+    const validatorModule = import("./argumentValidator.js");
+    // Settled below; a failed fetch must not leave the import's rejection unhandled.
+    validatorModule.catch(() => {});
     const tools: Tool[] = [];
+    const create = async (): Promise<ToolList> =>
+      createToolList(tools, this.logger, backend, new (await validatorModule).ArgumentValidator());
     const seenCursors = new Set<string>();
     let cursor: string | undefined;
     for (let page = 0; page < MAX_TOOL_LIST_PAGES; page += 1) {
@@ -117,12 +127,12 @@ export class ToolCatalog implements Disposable {
         else this.logger.warn(`backend ${backend} listed a tool without a name; it is ignored`);
       }
       const next = result?.nextCursor;
-      if (typeof next !== "string" || next === "") return createToolList(tools, this.logger, backend);
+      if (typeof next !== "string" || next === "") return create();
       if (seenCursors.has(next)) {
         this.logger.warn(
           `backend ${backend} repeated the tools/list cursor ${JSON.stringify(next)}; stopping`,
         );
-        return createToolList(tools, this.logger, backend);
+        return create();
       }
       seenCursors.add(next);
       cursor = next;
@@ -130,18 +140,22 @@ export class ToolCatalog implements Disposable {
     this.logger.warn(
       `backend ${backend} has more than ${MAX_TOOL_LIST_PAGES} pages of tools; the rest are ignored`,
     );
-    return createToolList(tools, this.logger, backend);
+    return create();
   }
 }
 
-function createToolList(tools: Tool[], logger: Logger, backend: string): ToolList {
+function createToolList(
+  tools: Tool[],
+  logger: Logger,
+  backend: string,
+  validator: ArgumentValidator,
+): ToolList {
   const byName = new Map<string, Tool>();
   for (const tool of tools) {
     if (byName.has(tool.name))
       logger.warn(`backend ${backend} lists the tool ${tool.name} twice; the first wins`);
     else byName.set(tool.name, tool);
   }
-  const validator = new ArgumentValidator();
   const checks = new Map<string, ArgumentCheck | undefined>();
   return {
     tools: [...byName.values()],
