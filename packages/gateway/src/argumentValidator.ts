@@ -25,8 +25,10 @@ export type ArgumentCheck = (args: unknown) => string[] | undefined;
  * never collide.
  */
 export class ArgumentValidator {
-  private readonly modern = new Ajv2020(AJV_OPTIONS);
-  private readonly draft07 = new Ajv(AJV_OPTIONS);
+  // Created on first use: every backend's tool list has a validator, and an ajv instance costs milliseconds
+  // of CPU to set up, which discovery of many backends would pay for nothing.
+  #modern: Ajv2020 | undefined;
+  #draft07: Ajv | undefined;
 
   /**
    * Compiles `schema`. Returns `undefined` when the schema cannot be compiled (then arguments are not
@@ -35,7 +37,10 @@ export class ArgumentValidator {
   compile(schema: unknown, onError?: (error: unknown) => void): ArgumentCheck | undefined {
     if (schema === null || typeof schema !== "object" || Array.isArray(schema)) return undefined;
     const { $schema, ...rest } = schema as Record<string, unknown>;
-    const ajv = typeof $schema === "string" && DRAFT_07_LIKE.test($schema) ? this.draft07 : this.modern;
+    const ajv =
+      typeof $schema === "string" && DRAFT_07_LIKE.test($schema)
+        ? (this.#draft07 ??= new Ajv(AJV_OPTIONS))
+        : (this.#modern ??= new Ajv2020(AJV_OPTIONS));
     let validate: ValidateFunction;
     try {
       validate = ajv.compile(rest);
