@@ -682,10 +682,15 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     if (!this.#waitingForDrain) this.#flushQueue();
   }
 
-  /** Release listeners on the stream. Idempotent; does not end the stream. */
+  /**
+   * Release listeners on the stream. Idempotent; does not end the stream. Messages held back only to be joined
+   * are handed to the stream first (as they would have been without coalescing); messages waiting for `'drain'`
+   * are rejected.
+   */
   override dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    if (!this.#waitingForDrain && this.#failure === undefined && !this.#closed) this.#flushQueue();
     this.#closeWindow();
     const writable = this.#writable;
     writable.off("drain", this.#onDrain);

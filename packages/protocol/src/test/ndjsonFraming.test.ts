@@ -737,6 +737,18 @@ describe("NdjsonMessageWriter", function () {
     expect(writes).to.deep.equal([line("a"), line("b") + line("c") + line("d"), line("e")]);
   });
 
+  it("hands the messages it holds back for joining to the stream when disposed", async () => {
+    const { sink, writes } = recordingSink();
+    const writer = new NdjsonMessageWriter(sink);
+    const done = ["a", "b", "c"].map((method) => writer.write({ jsonrpc: "2.0", method } as Message));
+    writer.dispose();
+    expect(writes).to.deep.equal([
+      '{"jsonrpc":"2.0","method":"a"}\n',
+      '{"jsonrpc":"2.0","method":"b"}\n{"jsonrpc":"2.0","method":"c"}\n',
+    ]);
+    await Promise.all(done);
+  });
+
   it("hands a batch to the stream as soon as it holds MAX_BATCH_MESSAGES messages", async () => {
     const { sink, writes } = recordingSink();
     const writer = new NdjsonMessageWriter(sink);
