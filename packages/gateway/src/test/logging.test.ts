@@ -77,8 +77,8 @@ describe("gateway logging (end to end)", function () {
 
   it("at the default info level keeps tool arguments, results and secrets off stderr and stdout pure", async () => {
     const { stderr, stdout, errors } = await start({});
-    // Something was logged at info (backend state changes), so the absence below is not an empty stream.
-    expect(stderr).to.match(/mcpware:gateway info backend f .*→ ready/);
+    // Something was logged at info, so the absences below are not those of an empty stream.
+    expect(stderr).to.include("mcpware:gateway info ");
     expect(stderr).to.not.include(canary);
     expect(stderr).to.not.include(secret);
     expect(stderr).to.not.include("arguments=");
