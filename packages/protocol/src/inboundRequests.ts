@@ -36,6 +36,7 @@ export class InboundRequests {
   readonly #byInternalId = new Map<number, InboundRequest>();
   readonly #byPeerKey = new Map<string, InboundRequest[]>();
   readonly #largeIds: LargeIdTable;
+  readonly #emptyWaiters: (() => void)[] = [];
   #sequence = 0;
 
   constructor(largeIds: LargeIdTable) {
@@ -78,16 +79,24 @@ export class InboundRequests {
     return found;
   }
 
+  /** Resolves once no request is in flight (answered, dropped or aborted): at once when none is. */
+  whenEmpty(): Promise<void> {
+    if (this.#byInternalId.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#emptyWaiters.push(resolve));
+  }
+
   /** Forget an entry (answered or dropped). Idempotent. */
   delete(entry: InboundRequest): void {
     if (this.#byInternalId.get(entry.internalId) !== entry) return;
     this.#byInternalId.delete(entry.internalId);
     const key = keyOf(entry.id);
     const same = this.#byPeerKey.get(key);
-    if (same === undefined) return;
-    const rest = same.filter((other) => other !== entry);
-    if (rest.length === 0) this.#byPeerKey.delete(key);
-    else this.#byPeerKey.set(key, rest);
+    if (same !== undefined) {
+      const rest = same.filter((other) => other !== entry);
+      if (rest.length === 0) this.#byPeerKey.delete(key);
+      else this.#byPeerKey.set(key, rest);
+    }
+    if (this.#emptyWaiters.length !== 0 && this.#byInternalId.size === 0) this.#notifyEmpty();
   }
 
   /** Forget every entry (their responses will never be written), aborting each one's signal with `reason`. */
@@ -99,5 +108,10 @@ export class InboundRequests {
       this.#largeIds.release(entry.id);
       abortInboundRequest(entry, reason);
     }
+    this.#notifyEmpty();
+  }
+
+  #notifyEmpty(): void {
+    for (const resolve of this.#emptyWaiters.splice(0)) resolve();
   }
 }

@@ -16,7 +16,7 @@ export {
 } from "./ndjsonFraming.js";
 export type { FramingErrorCode, NdjsonReaderOptions, NdjsonWriterOptions } from "./ndjsonFraming.js";
 export { LargeIdTable } from "./largeIdTable.js";
-export { createMcpConnection } from "./mcpConnection.js";
+export { createMcpConnection, DEFAULT_END_GRACE_MS } from "./mcpConnection.js";
 export type {
   Disposable,
   FallbackNotificationHandler,

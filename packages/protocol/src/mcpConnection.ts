@@ -20,6 +20,9 @@ export interface Disposable {
   dispose(): void;
 }
 
+/** How long requests already read may still take to be answered after the readable ended (ms). */
+export const DEFAULT_END_GRACE_MS = 5_000;
+
 export interface McpConnectionOptions extends NdjsonReaderOptions {
   /** Deadline applied to outgoing requests that set none (ms). Default: none. */
   defaultRequestTimeoutMs?: number;
@@ -29,8 +32,16 @@ export interface McpConnectionOptions extends NdjsonReaderOptions {
    * could read one). Default `true`. A client talking to a server whose stdout may carry noise can turn it off;
    * bad input is then only reported through `onError`. Either way, a line over the cap that carries the id of
    * one of our pending requests fails that request at once (-32603, `data: {reason: "tooLarge", byteLength}`).
+   * A line shaped like a response (`result` or `error` and no `method`: an error response without `id`, say)
+   * is never answered, only reported: two connections would otherwise answer each other's replies forever.
    */
   answerInvalidInput?: boolean;
+  /**
+   * After the readable ends, how long (ms) the requests already read may take to be answered before the
+   * connection closes anyway (aborting them; their responses are dropped). Default {@link DEFAULT_END_GRACE_MS};
+   * `Infinity`: until they settle or `dispose()`.
+   */
+  endGraceMs?: number;
 }
 
 export interface RequestOptions {
@@ -104,10 +115,20 @@ export interface McpConnection extends Disposable {
    * (EPIPE, ECONNRESET) and notification handlers that threw. Never thrown, never an unhandled `'error'`.
    */
   onError(listener: (error: Error) => void): Disposable;
-  /** The connection closed (readable ended or failed, writable closed, or dispose); fired once. */
+  /**
+   * The connection closed; fired once. When the writable closes or on `dispose()`, at once. When the readable
+   * ends (or is closed or destroyed), the connection reads no more and rejects its pending outgoing requests
+   * with ConnectionClosed (their replies can never arrive), but keeps writing: the requests it already read are
+   * answered, and it closes once every one of their responses was handed to the writable, or when
+   * `endGraceMs` runs out, or on `dispose()` (the owner's way to finish at once), whichever comes first.
+   */
   onClose(listener: () => void): Disposable;
+  /** True once closed (not while answering the last requests after the readable ended). */
   readonly isClosed: boolean;
-  /** Idempotent: rejects pending requests with ConnectionClosed, stops reading. Does not end the streams. */
+  /**
+   * Idempotent: rejects pending requests with ConnectionClosed, aborts the peer's requests in flight (their
+   * responses are dropped), stops reading. Does not end the streams.
+   */
   dispose(): void;
 }
 
@@ -144,8 +165,12 @@ class Connection implements McpConnection {
   readonly #handlers = new McpHandlers();
   readonly #errorListeners = new Set<(error: Error) => void>();
   readonly #closeListeners = new Set<() => void>();
+  readonly #endGraceMs: number | undefined;
   #isListening = false;
   #isClosed = false;
+  /** The readable ended: the requests already read are being answered, then the connection closes. */
+  #isEnding = false;
+  #endTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readable: NodeJS.ReadableStream,
@@ -157,6 +182,7 @@ class Connection implements McpConnection {
       throw new TypeError(`answerInvalidInput must be a boolean, got ${String(options.answerInvalidInput)}`);
     }
     this.#answerInvalidInput = options.answerInvalidInput ?? true;
+    this.#endGraceMs = normalizeTimeoutMs(options.endGraceMs ?? DEFAULT_END_GRACE_MS, "endGraceMs");
     this.#readable = readable;
     this.#ownsLargeIds = options.largeIds === undefined;
     this.#largeIds = options.largeIds ?? new LargeIdTable();
@@ -186,7 +212,10 @@ class Connection implements McpConnection {
       this.#dispatchNotification(method, params),
     );
     // vscode-jsonrpc leaves pending requests pending on close: dispose() rejects them (as ConnectionClosed).
-    this.#connection.onClose(() => this.dispose());
+    // Its own close handler runs first and only stops new outgoing traffic through the library, which this
+    // class does not use for responses: queued requests are still handled and answered.
+    framingReader.onClose(() => this.#onReadableEnd());
+    framingWriter.onClose(() => this.dispose());
     framingReader.onError((error) => this.#onReadError(error));
     framingWriter.onError(([error]) => this.#emitError(error));
   }
@@ -205,7 +234,7 @@ class Connection implements McpConnection {
     if (typeof method !== "string") {
       return Promise.reject(new TypeError(`method must be a string, got ${String(method)}`));
     }
-    if (this.#isClosed) return Promise.reject(closedError(method));
+    if (this.#isClosed || this.#isEnding) return Promise.reject(closedError(method));
     if (!this.#isListening) {
       return Promise.reject(
         new ProtocolError(ErrorCode.InternalError, `cannot send ${method}: call listen() first`),
@@ -252,6 +281,8 @@ class Connection implements McpConnection {
   dispose(): void {
     if (this.#isClosed) return;
     this.#isClosed = true;
+    if (this.#endTimer !== undefined) clearTimeout(this.#endTimer);
+    this.#endTimer = undefined;
     this.#writer.close();
     const error = closedError(undefined);
     this.#outgoing.rejectAll(error);
@@ -320,17 +351,27 @@ class Connection implements McpConnection {
     }
   }
 
+  /** Nothing more will be read: answer what was read (bounded by `endGraceMs`), then close. */
+  #onReadableEnd(): void {
+    if (this.#isClosed || this.#isEnding) return;
+    this.#isEnding = true;
+    this.#outgoing.rejectAll(closedError(undefined));
+    void this.#inbound.whenEmpty().then(() => this.dispose());
+    if (this.#endGraceMs !== undefined) this.#endTimer = setTimeout(() => this.dispose(), this.#endGraceMs);
+  }
+
   #onReadError(error: Error): void {
     if (error instanceof FramingError && !this.#isClosed) this.#answerFramingError(error);
     this.#emitError(error);
   }
 
   /**
-   * A bad line: -32700 or -32600 without `id`. A line over the cap whose `id` the framing could tell is the
+   * A bad line: -32700 or -32600 without `id`; never a line shaped like a response. A line over the cap whose `id` the framing could tell is the
    * reply to one of our pending requests, which fails at once; otherwise it was the peer's request, answered
    * -32600 with that id so the peer's call settles.
    */
   #answerFramingError(error: FramingError): void {
+    if (error.isResponse) return;
     const id = error.code === "ERR_FRAME_TOO_LARGE" ? error.requestId : undefined;
     if (id !== undefined) {
       const tooLarge = new ProtocolError(

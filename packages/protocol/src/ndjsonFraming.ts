@@ -46,11 +46,19 @@ export class FramingError extends Error {
      * ends (newline, end or close of the stream), so this is the full size of the discarded line.
      */
     readonly byteLength: number,
-    options?: { cause?: unknown; requestId?: string | number },
+    options?: { cause?: unknown; requestId?: string | number; isResponse?: boolean },
   ) {
     super(message, options);
     this.requestId = options?.requestId;
+    this.isResponse = options?.isResponse ?? false;
   }
+
+  /**
+   * The line parsed to an object shaped like a response (a `result` or `error` member and no `method`); set for
+   * ERR_FRAME_INVALID only. JSON-RPC never answers a response, whatever is wrong with it: two peers answering
+   * each other's bad error replies would do so forever.
+   */
+  readonly isResponse: boolean;
 
   /**
    * The id of the offending message when it could be told (a string or a safe integer), so its owner can be
@@ -122,7 +130,9 @@ function normalizeMaxMessageBytes(value: number | undefined): number {
  * - A bad line is reported through `onError` as a {@link FramingError} and reading continues: invalid JSON →
  *   ERR_FRAME_PARSE; valid JSON that is not one JSON-RPC 2.0 message object (a batch array, a scalar, no
  *   `jsonrpc: "2.0"`, a non-string `method`, a request id that is null, fractional or not a string/number,
- *   params that are not an object/array, a response without `result`/`error`) → ERR_FRAME_INVALID.
+ *   params that are not an object/array, a response without `result`/`error`, a response without an id or
+ *   with id null, which MCP forbids and nobody can route) → ERR_FRAME_INVALID. A line shaped like a response
+ *   says so in {@link FramingError.isResponse}.
  * - A request id that is an integer beyond 2^53 (written as a plain integer literal) is replaced by a
  *   {@link LargeIdTable} placeholder when the `largeIds` option is set (see there), otherwise the line is
  *   ERR_FRAME_INVALID. Response ids are never substituted (our own request ids are small).
@@ -511,7 +521,10 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
       const id = typeof value === "object" && value !== null ? (value as { id?: unknown }).id : undefined;
       const requestId =
         typeof id === "string" || Number.isSafeInteger(id) ? (id as string | number) : undefined;
-      this.#reportLine("ERR_FRAME_INVALID", `not a JSON-RPC 2.0 message: ${problem}`, text, { requestId });
+      this.#reportLine("ERR_FRAME_INVALID", `not a JSON-RPC 2.0 message: ${problem}`, text, {
+        requestId,
+        isResponse: isResponseShaped(value),
+      });
       return;
     }
     const callback = this.#callback;
@@ -523,7 +536,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     code: FramingErrorCode,
     message: string,
     text: string,
-    options: { cause?: unknown; requestId?: string | number },
+    options: { cause?: unknown; requestId?: string | number; isResponse?: boolean },
   ): void {
     const trimmed = text.charCodeAt(text.length - 1) === CR ? text.slice(0, -1) : text;
     this.fireError(
@@ -565,7 +578,12 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     if (message.error !== undefined && (typeof message.error !== "object" || message.error === null)) {
       return 'member "error" is not an object';
     }
-    if (id === null) return message.error === undefined ? "response id is null" : undefined;
+    if (id === undefined || id === null) {
+      const error = message.error as { code?: unknown; message?: unknown } | undefined;
+      return error === undefined
+        ? `response id is ${String(id)}`
+        : `error response without id (${String(error.code)}: ${String(error.message)})`;
+    }
     if (typeof id === "string") return undefined;
     if (typeof id !== "number") return `response id is a ${typeof id}`;
     if (!Number.isInteger(id)) return "response id is not an integer";
@@ -847,6 +865,13 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
 }
 
 function ignoreError(): void {}
+
+/** An object with a `result` or `error` member and no `method`: a response, however malformed. */
+function isResponseShaped(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
+  return record.method === undefined && (record.result !== undefined || record.error !== undefined);
+}
 
 /** Streams deliver Buffers, but strings (after `setEncoding`) and plain Uint8Arrays (object mode) are accepted. */
 function toBuffer(data: Buffer | Uint8Array | string): Buffer {

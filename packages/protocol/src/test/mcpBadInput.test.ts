@@ -159,12 +159,15 @@ describe("bad input from the peer", () => {
     expect(await peer.nextLine()).to.equal('{"jsonrpc":"2.0","id":1,"result":{}}');
   });
 
-  it("ignores a response to no pending request and an error response without id", async () => {
+  it("ignores a response to no pending request; reports an error response with id null, answering neither", async () => {
     start();
     peer.send(
       '{"jsonrpc":"2.0","id":424242,"result":{}}\n{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"x"}}\n',
     );
     await expectStillServing();
-    expect(errors).to.deep.equal([]);
+    expect(errors).to.have.length(1);
+    expect((errors[0] as FramingError).code).to.equal("ERR_FRAME_INVALID");
+    expect((errors[0] as FramingError).isResponse).to.equal(true);
+    expect(errors[0]!.message).to.include("error response without id (-32700: x)");
   });
 });

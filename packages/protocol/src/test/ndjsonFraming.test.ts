@@ -41,7 +41,7 @@ const messageArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   }),
   fc.record({
     jsonrpc: fc.constant("2.0"),
-    id: fc.oneof(idArb, fc.constant(null)),
+    id: idArb,
     error: fc.record({ code: fc.integer(), message: textArb }),
   }),
 );
@@ -328,6 +328,30 @@ describe("NdjsonMessageReader", function () {
     expect(invalid!.code).to.equal("ERR_FRAME_INVALID");
     expect(invalid!.excerpt).to.equal("[1,2]");
     expect(invalid!.requestId).to.equal(undefined);
+  });
+
+  it("tells which invalid lines are shaped like a response, error responses without id included", async () => {
+    const lines = [
+      '{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"}}',
+      '{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}',
+      '{"jsonrpc":"2.0","id":{},"result":1}',
+      '{"result":1}',
+      '{"jsonrpc":"2.0","id":1,"method":5,"result":1}',
+      '{"jsonrpc":"2.0","id":null,"method":"a"}',
+      "[1]",
+    ];
+    const result = await feedChunks([encoder.encode(lines.join("\n") + "\n")]);
+    expect(result.messages).to.deep.equal([]);
+    expect(framingCodes(result.errors)).to.deep.equal(Array(7).fill("ERR_FRAME_INVALID"));
+    expect(result.errors.map((error) => (error as FramingError).isResponse)).to.deep.equal([
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it("names the id of an invalid message when it has a usable one", async () => {
