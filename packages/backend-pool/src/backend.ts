@@ -65,6 +65,10 @@ export class Backend {
   #drainWaiters: (() => void)[] = [];
   #idleTimer: NodeJS.Timeout | undefined;
   #shutdownPromise: Promise<void> | undefined;
+  /** Every process spawned and not yet fully stopped: running, starting, dying or in its stop ladder. */
+  readonly #processes = new Set<BackendProcess>();
+  /** Set by `kill()`: every stop from now on SIGKILLs at once instead of climbing the ladder. */
+  #forced = false;
 
   constructor(spec: ResolvedBackendSpec, host: BackendHost) {
     this.spec = spec;
@@ -186,13 +190,32 @@ export class Backend {
         this.#process = undefined;
         if (process !== undefined) {
           this.#setState("stopping");
-          await process.stop(this.#asBackendError(reason));
+          await this.#stopProcess(process, this.#asBackendError(reason));
         }
         if (this.#stopPromise !== undefined) await this.#stopPromise;
         this.#setState(finalState);
       })();
     }
     return this.#shutdownPromise;
+  }
+
+  /**
+   * Like `shutdown(reason, "idle")`, but the process group of every process this backend owns (running,
+   * starting, or already in its stop ladder) is SIGKILLed now. Resolves once they have exited and their
+   * containers are removed. Idempotent; escalates a shutdown that is under way.
+   */
+  kill(reason: BackendError | Error): Promise<void> {
+    this.#forced = true;
+    const shutdown = this.shutdown(reason, "idle");
+    const error = this.#asBackendError(reason);
+    const kills = [...this.#processes].map((process) => this.#stopProcess(process, error));
+    return Promise.all([shutdown, ...kills]).then(() => {});
+  }
+
+  /** Stop a process this backend owns: the stop ladder, or SIGKILL once `kill()` was called. */
+  #stopProcess(process: BackendProcess, reason: BackendError | undefined): Promise<void> {
+    const stop = this.#forced ? process.kill(reason) : process.stop(reason);
+    return stop.finally(() => this.#processes.delete(process));
   }
 
   #asBackendError(reason: Error): BackendError {
@@ -287,6 +310,7 @@ export class Backend {
     let process: BackendProcess | undefined;
     try {
       process = await BackendProcess.spawn(this.#processHost());
+      this.#processes.add(process);
       this.#startingProcess = process;
       if (process.pid !== undefined) {
         this.#host.emitSpawn({ backend: this.name, pid: process.pid, containerName: process.containerName });
@@ -331,7 +355,7 @@ export class Backend {
                 },
               );
       }
-      if (process !== undefined) this.#trackStop(process.stop(error));
+      if (process !== undefined) this.#trackStop(this.#stopProcess(process, error));
       if (!lifetime.aborted) this.#recordFailure(error);
       throw error;
     } finally {
@@ -358,7 +382,7 @@ export class Backend {
     if (expected || process !== this.#process) return;
     this.#process = undefined;
     // Kills what is left of its process group (grandchildren) and removes its container.
-    this.#trackStop(process.stop());
+    this.#trackStop(this.#stopProcess(process, undefined));
     if (this.#lifetime.signal.aborted) return;
     this.#recordFailure(error);
   }
@@ -382,7 +406,7 @@ export class Backend {
     this.#process = undefined;
     this.#setState("stopping");
     this.#trackStop(
-      process.stop(reason).then(() => {
+      this.#stopProcess(process, reason).then(() => {
         this.#governor.recordStop();
         if (this.#state === "stopping") this.#setState("idle");
       }),

@@ -52,6 +52,9 @@ export class BackendPool implements AsyncDisposable {
   #closing = false;
   #closePromise: Promise<void> | undefined;
   #destroyPromise: Promise<void> | undefined;
+  #killPromise: Promise<void> | undefined;
+  /** Removed or replaced backends whose shutdown is still running (a forced destroy must reach them too). */
+  readonly #retiring = new Set<Backend>();
 
   constructor(options: BackendPoolOptions = {}) {
     if (typeof options !== "object" || options === null) {
@@ -126,11 +129,11 @@ export class BackendPool implements AsyncDisposable {
     this.#assertOpen();
     const backend = this.#get(name);
     this.#backends.delete(name.toLowerCase());
-    await backend.shutdown(
+    await this.#retire(
+      backend,
       new BackendError(BackendErrorCode.Removed, `backend "${backend.name}" was removed`, {
         backend: backend.name,
       }),
-      "removed",
     );
   }
 
@@ -144,9 +147,9 @@ export class BackendPool implements AsyncDisposable {
     const resolved = normalizeSpec(spec);
     const old = this.#get(resolved.name);
     this.#backends.set(resolved.name.toLowerCase(), new Backend(resolved, this.#host));
-    await old.shutdown(
+    await this.#retire(
+      old,
       new BackendError(BackendErrorCode.Removed, `backend "${old.name}" was replaced`, { backend: old.name }),
-      "removed",
     );
   }
 
@@ -269,22 +272,46 @@ export class BackendPool implements AsyncDisposable {
     return this.#closePromise;
   }
 
-  /** Fail in-flight requests with `error` (or ERR_POOL_CLOSED) and stop every backend now. Idempotent. */
-  destroy(error?: Error): Promise<void> {
+  /**
+   * Fail in-flight requests with `error` (or ERR_POOL_CLOSED) and stop every backend now. Idempotent.
+   *
+   * With `force`, nothing climbs the stop ladder: the process group of every child (running, starting, or
+   * already being stopped by an earlier `close()`/`destroy()`, `remove()` or `replace()`) is SIGKILLed at once
+   * (Windows: `taskkill /T /F`). Resolves once every child has exited and its container is removed. A forced
+   * destroy escalates a close or destroy that is under way; it is the last resort of a process that must exit.
+   */
+  destroy(error?: Error, options: { force?: boolean } = {}): Promise<void> {
+    const reason = error ?? new BackendError(BackendErrorCode.PoolClosed, "the backend pool was destroyed");
     if (this.#destroyPromise === undefined) {
       this.#closing = true;
-      const reason = error ?? new BackendError(BackendErrorCode.PoolClosed, "the backend pool was destroyed");
       const backends = [...this.#backends.values()];
       this.#destroyPromise = Promise.all([
         ...backends.map((backend) => backend.shutdown(reason, "idle")),
         this.#closePromise,
       ]).then(() => {});
     }
-    return this.#destroyPromise;
+    if (options.force !== true) return this.#killPromise ?? this.#destroyPromise;
+    if (this.#killPromise === undefined) {
+      const backends = [...this.#backends.values(), ...this.#retiring];
+      this.#killPromise = Promise.all([
+        ...backends.map((backend) => backend.kill(reason)),
+        this.#destroyPromise,
+      ]).then(() => {});
+    }
+    return this.#killPromise;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  async #retire(backend: Backend, reason: BackendError): Promise<void> {
+    this.#retiring.add(backend);
+    try {
+      await backend.shutdown(reason, "removed");
+    } finally {
+      this.#retiring.delete(backend);
+    }
   }
 
   #assertOpen(): void {

@@ -7,6 +7,7 @@ import type {
   InitializeResult,
   McpConnection,
   ProgressNotificationParams,
+  ProgressToken,
   ProtocolError,
 } from "@mcpware/protocol";
 import { BackendError, BackendErrorCode } from "./backendError.js";
@@ -27,6 +28,7 @@ import { spawnChild } from "./spawnChild.js";
 import type { StderrRing } from "./stderrRing.js";
 import { settleExit, stopChild } from "./stopChild.js";
 import type { ExitInfo } from "./stopChild.js";
+import { signalProcessGroup } from "./stopChild.js";
 import type { BackendDiagnosticEvent } from "./types.js";
 
 /** What a process reports to the backend that owns it. */
@@ -61,6 +63,8 @@ interface PendingRequest {
 interface ProgressRoute {
   pending: PendingRequest;
   onProgress: ((progress: ProgressNotificationParams) => void) | undefined;
+  /** The caller's token when the backend was sent a minted one instead (the caller's was already routed). */
+  callerToken: ProgressToken | undefined;
 }
 
 /** Event-loop turns given to replies already read from a dead backend's stdout before pending requests fail. */
@@ -92,6 +96,8 @@ export class BackendProcess {
   #resolveDeath!: (error: BackendError) => void;
   #stopping = false;
   #stopPromise: Promise<void> | undefined;
+  #stopped = false;
+  #killed = false;
 
   private constructor(
     child: ChildProcessWithoutNullStreams,
@@ -253,15 +259,20 @@ export class BackendProcess {
       signal.addEventListener("abort", onAbort, { once: true });
 
       let sentParams = params;
+      let callerToken: ProgressToken | undefined;
       const given = existingProgressToken(params);
-      if (given !== undefined) {
+      if (given !== undefined && !this.#progress.has(progressTokenKey(given))) {
         routeKey = progressTokenKey(given);
-      } else if (options.onProgress !== undefined) {
+      } else if (given !== undefined || options.onProgress !== undefined) {
+        // A token already routed to another request in flight would steal its progress: the backend gets a
+        // fresh one, and the progress it reports is handed back under the caller's token.
         const token = mintProgressToken();
         sentParams = withProgressToken(params, token);
         routeKey = progressTokenKey(token);
+        callerToken = given;
       }
-      if (routeKey !== undefined) this.#progress.set(routeKey, { pending, onProgress: options.onProgress });
+      if (routeKey !== undefined)
+        this.#progress.set(routeKey, { pending, onProgress: options.onProgress, callerToken });
 
       this.connection.sendRequest<unknown>(method, sentParams, { signal }).then(
         (result) => finish(() => resolve(result)),
@@ -327,9 +338,23 @@ export class BackendProcess {
           }),
         );
         if (this.#docker !== undefined) await removeContainer(this.#docker, this.#host);
+        this.#stopped = true;
       })();
     }
     return this.#stopPromise;
+  }
+
+  /**
+   * SIGKILL the process group now (Windows: `taskkill /T /F`), cutting short a stop ladder that is running,
+   * then finish as `stop()` does: resolves once the child exited and its container is removed. Idempotent;
+   * never rejects.
+   */
+  kill(reason?: BackendError): Promise<void> {
+    if (!this.#killed && !this.#stopped) {
+      this.#killed = true;
+      signalProcessGroup(this.child, "SIGKILL");
+    }
+    return this.stop(reason);
   }
 
   #onBroken(cause?: Error): void {
@@ -393,6 +418,7 @@ export class BackendProcess {
     if (typeof token !== "string" && typeof token !== "number") return;
     const route = this.#progress.get(progressTokenKey(token));
     if (route === undefined) return; // settled or unknown: dropped
+    if (route.callerToken !== undefined) params = { ...params, progressToken: route.callerToken };
     if (route.onProgress === undefined) {
       this.#host.onNotification(McpMethod.Progress, params);
       return;

@@ -26,7 +26,7 @@ export interface GatewayOptions {
 
 export interface CallToolOptions {
   signal?: AbortSignal;
-  /** Receives the backend's progress notifications. */
+  /** Receives the backend's progress notifications (under a token minted for this call). */
   onProgress?: (progress: ProgressNotificationParams) => void;
 }
 
@@ -145,7 +145,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         { backend_server: backend, server_tool: tool, tool_arguments: args ?? {} },
         {
           signal: callOptions.signal ?? new AbortController().signal,
-          ...(onProgress === undefined ? {} : { progressToken: "mcpware-cli", sendProgress: onProgress }),
+          // No fixed token: concurrent calls each get their own, minted by the pool.
+          ...(onProgress === undefined ? {} : { sendProgress: onProgress }),
         },
       );
     },

@@ -69,6 +69,8 @@ export function registerServerHandlers(
       return discoverBackendTools(context, call.arguments, request.signal);
     if (call.name === USE_TOOL_NAME) {
       const progressToken = call._meta?.progressToken;
+      // Progress only for a client that asked for it (gave a token).
+      if (progressToken === undefined) return useTool(context, call.arguments, { signal: request.signal });
       return useTool(context, call.arguments, {
         signal: request.signal,
         progressToken,

@@ -1,15 +1,20 @@
 import type { CliIo, CommonOptions } from "./cliIo.js";
 import { ExitCode, flushStream } from "./cliIo.js";
-import type { Gateway } from "./createGateway.js";
 import { createGateway } from "./createGateway.js";
 import { loadConfig } from "./loadConfig.js";
 import { createLogger } from "./logger.js";
 import { sweepDockerOrphans } from "./sweepDockerOrphans.js";
 
-/** Signals that shut the gateway down. A second one forces an exit with status 1. */
+/**
+ * Signals that shut the gateway down. One arriving during a shutdown forces it: every backend's process group
+ * is killed, and the gateway exits once they are gone (status 1 after a signal or an overrun deadline; after
+ * stdin EOF, a signal is the client's "hurry up" and the exit status stays 0).
+ */
 export const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 /** If stopping the backends takes longer than this (ms), they are killed and the gateway exits with 1. */
 export const SHUTDOWN_DEADLINE_MS = 8_000;
+/** A forced shutdown waits at most this long (ms) for the killed backends to be reaped before exiting. */
+export const FORCED_EXIT_WAIT_MS = 5_000;
 
 export interface ServeIo extends CliIo {
   stdin: NodeJS.ReadableStream;
@@ -20,8 +25,10 @@ export interface ServeIo extends CliIo {
 /**
  * `mcpware serve`: the stdio MCP server. Resolves with the exit status after one idempotent shutdown,
  * triggered by stdin EOF, SIGINT, SIGTERM, SIGHUP or stdout EPIPE (the client is gone): stop accepting,
- * stop every backend with the stop ladder, flush stdout, status 0. A second signal, or a shutdown that
- * overruns its deadline, kills the backends' process groups and exits with 1.
+ * stop every backend with the stop ladder, flush stdout, status 0. A signal during the shutdown, or a shutdown
+ * that overruns its deadline, SIGKILLs every backend's process group (stopping ones included), waits for them
+ * to exit and exits: status 1, or 0 when the shutdown began with stdin EOF (the MCP client's own close is
+ * "end stdin, wait, SIGTERM").
  */
 export async function runServe(options: CommonOptions, io: ServeIo): Promise<number> {
   const config = await loadConfig({ configPath: options.configPath, envFile: options.envFile });
@@ -36,16 +43,28 @@ export async function runServe(options: CommonOptions, io: ServeIo): Promise<num
 
   return new Promise<number>((resolve) => {
     let shuttingDown = false;
-    const forceExit = (reason: string): void => {
+    let clientClosed = false;
+    let forcing = false;
+    const forceExit = (reason: string, code: number): void => {
+      if (forcing) return;
+      forcing = true;
       logger.warn(`${reason}: killing the backends and exiting`);
-      killBackends(gateway);
-      io.exit(ExitCode.Failure);
+      // Bounded: SIGKILL cannot be ignored, but a process stuck in the kernel must not keep the gateway alive.
+      const bound = new Promise<void>((resolve) => setTimeout(resolve, FORCED_EXIT_WAIT_MS).unref());
+      const killed = gateway.pool
+        .destroy(undefined, { force: true })
+        .catch((error: unknown) => logger.error(`error while killing the backends: ${String(error)}`));
+      void Promise.race([killed, bound]).then(() => io.exit(code));
     };
-    const shutdown = (reason: string): void => {
+    const shutdown = (reason: string, byClient = false): void => {
       if (shuttingDown) return;
       shuttingDown = true;
+      clientClosed = byClient;
       logger.info(`shutting down (${reason})`);
-      const deadline = setTimeout(() => forceExit("shutdown overran its deadline"), SHUTDOWN_DEADLINE_MS);
+      const deadline = setTimeout(
+        () => forceExit("shutdown overran its deadline", ExitCode.Failure),
+        SHUTDOWN_DEADLINE_MS,
+      );
       deadline.unref();
       gateway
         .close()
@@ -61,8 +80,9 @@ export async function runServe(options: CommonOptions, io: ServeIo): Promise<num
         );
     };
     const onSignal = (signal: NodeJS.Signals): void => {
-      if (shuttingDown) forceExit(`second signal ${signal}`);
-      else shutdown(signal);
+      if (!shuttingDown) shutdown(signal);
+      else if (clientClosed) forceExit(`${signal} after stdin closed`, ExitCode.Ok);
+      else forceExit(`second signal ${signal}`, ExitCode.Failure);
     };
     for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
     io.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -71,33 +91,11 @@ export async function runServe(options: CommonOptions, io: ServeIo): Promise<num
       );
     });
     gateway.serve(io.stdin, io.stdout).then(
-      () => shutdown("stdin closed"),
+      () => shutdown("stdin closed", true),
       (error: unknown) => {
         logger.error(`cannot serve: ${String(error)}`);
         shutdown("serve failed");
       },
     );
   });
-}
-
-/** Last resort: SIGKILL every running backend's process group (the pool spawns each in its own group). */
-function killBackends(gateway: Gateway): void {
-  let infos;
-  try {
-    infos = gateway.pool.infos();
-  } catch {
-    return;
-  }
-  for (const info of infos) {
-    if (info.pid === undefined) continue;
-    try {
-      process.kill(-info.pid, "SIGKILL");
-    } catch {
-      try {
-        process.kill(info.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  }
 }

@@ -18,9 +18,12 @@ const MAX_LISTED_TOOLS = 40;
 export interface UseToolOptions {
   /** Aborted when the client cancels: the backend request is cancelled too. */
   signal: AbortSignal;
-  /** The client's progress token: sent to the backend, and used for every progress notification relayed back. */
+  /**
+   * The client's progress token: sent to the backend, and used for every progress notification relayed back.
+   * Without one, `sendProgress` still gets progress under a token the pool minted for this call.
+   */
   progressToken?: ProgressToken | undefined;
-  /** Sends one `notifications/progress` to the client (already carrying the client's token). */
+  /** Sends one `notifications/progress` to the client (already carrying the client's token, if it gave one). */
   sendProgress?: (params: ProgressNotificationParams) => void;
 }
 
@@ -83,11 +86,12 @@ export async function useTool(
   const { progressToken, sendProgress } = options;
   let settled = false;
   const relay =
-    progressToken === undefined || sendProgress === undefined
+    sendProgress === undefined
       ? undefined
       : (progress: ProgressNotificationParams): void => {
           // Progress after the result would break the spec's "notifications stop when the request completes".
-          if (!settled) sendProgress({ ...progress, progressToken });
+          if (settled) return;
+          sendProgress(progressToken === undefined ? progress : { ...progress, progressToken });
         };
   if (progressToken !== undefined) params._meta = { progressToken };
   const started = Date.now();

@@ -253,6 +253,38 @@ describe("BackendPool", () => {
       expect(given.map((progress) => progress.progressToken)).to.deep.equal([42, 42]);
     });
 
+    it("keeps the progress of concurrent requests apart when callers reuse one token", async () => {
+      const pool = harness.create();
+      pool.add(fixtureSpec("echo"));
+      await pool.start("echo");
+      const seen: Record<string, [unknown, unknown][]> = { first: [], second: [] };
+      const call = (who: "first" | "second", steps: number) =>
+        pool.request(
+          "echo",
+          "echo",
+          // Held open long enough for both to be in flight while the progress arrives.
+          { progressSteps: steps, delayMs: 200, _meta: { progressToken: "same" } },
+          { onProgress: (progress) => seen[who]!.push([progress.progressToken, progress.total]) },
+        );
+      const replies = (await Promise.all([call("first", 2), call("second", 3)])) as {
+        echo: { _meta: { progressToken: unknown } };
+      }[];
+      expect(seen).to.deep.equal({
+        first: [
+          ["same", 2],
+          ["same", 2],
+        ],
+        second: [
+          ["same", 3],
+          ["same", 3],
+          ["same", 3],
+        ],
+      });
+      // The first keeps its token on the wire; the second, colliding, was given a fresh one.
+      expect(replies[0]!.echo._meta.progressToken).to.equal("same");
+      expect(replies[1]!.echo._meta.progressToken).to.be.a("string").and.not.equal("same");
+    });
+
     it("relays progress for a caller's own token without onProgress to onNotification", async () => {
       const pool = harness.create();
       pool.add(fixtureSpec("echo"));
