@@ -8,10 +8,29 @@ export interface ExitInfo {
   signal: NodeJS.Signals | null;
 }
 
-export interface StopChildOptions {
+/** Where and how signals are sent; the defaults are this process's platform and a real `spawn`. */
+export interface SignalOptions {
+  /** The platform whose way of signalling to use (default `process.platform`). */
+  platform?: NodeJS.Platform;
+  /** Starts a helper command such as `taskkill` without waiting for it; must never throw. */
+  runCommand?: (file: string, args: readonly string[]) => void;
+}
+
+export interface StopChildOptions extends SignalOptions {
   stdinGraceMs?: number;
   sigtermGraceMs?: number;
   sigkillWaitMs?: number;
+}
+
+/** Runs a helper command detached from our stdio; a missing or failing command is ignored. */
+function runDetached(file: string, args: readonly string[]): void {
+  try {
+    const helper = spawn(file, args, { stdio: "ignore", windowsHide: true });
+    helper.on("error", () => {});
+    helper.unref();
+  } catch {
+    // nothing more can be done from here
+  }
 }
 
 /** The exit info if the child has already exited. */
@@ -69,27 +88,21 @@ export function settleExit(child: ChildProcess, ms: number): Promise<ExitInfo | 
 
 /**
  * Signal the child's whole process group (POSIX; the child was spawned detached, so its pid is the group id).
- * On Windows SIGKILL becomes `taskkill /T /F` (the tree), anything else a plain kill. Never throws: a group that
- * is already gone is the goal.
+ * On Windows there are no groups and `child.kill()` ends the leader alone (the `cmd.exe` running a `.cmd` shim
+ * such as npx, not the server under it), so both rungs act on the process tree: SIGKILL becomes
+ * `taskkill /pid X /T /F`, any other signal the polite `taskkill /pid X /T`. Never throws: a group that is
+ * already gone is the goal.
  */
-export function signalProcessGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+export function signalProcessGroup(
+  child: ChildProcess,
+  signal: NodeJS.Signals,
+  options: SignalOptions = {},
+): void {
   const pid = child.pid;
   if (pid === undefined) return;
-  if (process.platform === "win32") {
-    if (signal === "SIGKILL") {
-      const killer = spawn("taskkill", ["/pid", String(pid), "/T", "/F"], {
-        stdio: "ignore",
-        windowsHide: true,
-      });
-      killer.on("error", () => {});
-      killer.unref();
-    } else {
-      try {
-        child.kill(signal);
-      } catch {
-        // already gone
-      }
-    }
+  if ((options.platform ?? process.platform) === "win32") {
+    const args = ["/pid", String(pid), "/T", ...(signal === "SIGKILL" ? ["/F"] : [])];
+    (options.runCommand ?? runDetached)("taskkill", args);
     return;
   }
   try {
@@ -109,6 +122,9 @@ export function signalProcessGroup(child: ChildProcess, signal: NodeJS.Signals):
  * the process group → grace → SIGKILL to the group → await 'exit'. Once the child has exited, whatever is left
  * of its group (grandchildren that outlived it) gets SIGKILL. Resolves with the exit info (undefined only if the
  * child survived SIGKILL for `sigkillWaitMs`). Never rejects; every timer is unref'd.
+ *
+ * On Windows both signals go to the tree with `taskkill` (see `signalProcessGroup`) while the leader is still
+ * running: once it is gone, its pid no longer leads to the processes it started.
  */
 export async function stopChild(
   child: ChildProcess,
@@ -123,17 +139,18 @@ export async function stopChild(
     }
     exit = await waitForExit(child, options.stdinGraceMs ?? STOP_STDIN_GRACE_MS);
   }
+  const signalOptions: SignalOptions = { platform: options.platform, runCommand: options.runCommand };
   if (exit === undefined) {
-    signalProcessGroup(child, "SIGTERM");
+    signalProcessGroup(child, "SIGTERM", signalOptions);
     exit = await waitForExit(child, options.sigtermGraceMs ?? STOP_SIGTERM_GRACE_MS);
   }
   if (exit === undefined) {
-    signalProcessGroup(child, "SIGKILL");
+    signalProcessGroup(child, "SIGKILL", signalOptions);
     exit = await waitForExit(child, options.sigkillWaitMs ?? STOP_SIGKILL_WAIT_MS);
   }
   // Grandchildren that outlived the leader (a `sh -c` child, a daemonised helper) die with the backend.
   // (Windows: taskkill /T already took the tree, and a reaped pid may be reused there.)
-  if (process.platform !== "win32") signalProcessGroup(child, "SIGKILL");
+  if ((options.platform ?? process.platform) !== "win32") signalProcessGroup(child, "SIGKILL", signalOptions);
   child.stdin?.destroy();
   child.stdout?.destroy();
   child.stderr?.destroy();
