@@ -227,7 +227,9 @@ export class BackendProcess {
   /**
    * Send a request. Settles exactly once: the reply, the backend's error (ERR_BACKEND_REMOTE with the
    * ProtocolError as cause), `abortError()` the moment the signal aborts, or the death error of the process.
-   * With `onProgress`, a progress token is minted unless `params._meta.progressToken` is set; progress is
+   * With `onProgress`, a progress token is minted unless `params._meta.progressToken` is set (a set token that
+   * another request in flight here already uses is replaced on the wire by a minted one, and progress is handed
+   * back under the caller's token); progress is
    * delivered until the request settles and dropped afterwards.
    */
   request(method: string, params: unknown, options: ProcessRequestOptions): Promise<unknown> {
@@ -266,7 +268,9 @@ export class BackendProcess {
       } else if (given !== undefined || options.onProgress !== undefined) {
         // A token already routed to another request in flight would steal its progress: the backend gets a
         // fresh one, and the progress it reports is handed back under the caller's token.
-        const token = mintProgressToken();
+        let token = mintProgressToken();
+        // A caller may have picked a value that looks minted.
+        while (this.#progress.has(progressTokenKey(token))) token = mintProgressToken();
         sentParams = withProgressToken(params, token);
         routeKey = progressTokenKey(token);
         callerToken = given;

@@ -3,6 +3,7 @@ import { ProtocolError } from "@mcpware/protocol";
 import type { ProgressNotificationParams } from "@mcpware/protocol";
 import { BackendError, BackendErrorCode } from "../backendError.js";
 import { BackendPool } from "../backendPool.js";
+import { mintProgressToken } from "../progressToken.js";
 import type { BackendNotificationEvent, BackendRequestEvent, StateChangeEvent } from "../types.js";
 import { fixtureSpec } from "./helpers/fixtures.js";
 import { isRunning, survivors } from "./helpers/processTable.js";
@@ -283,6 +284,31 @@ describe("BackendPool", () => {
       // The first keeps its token on the wire; the second, colliding, was given a fresh one.
       expect(replies[0]!.echo._meta.progressToken).to.equal("same");
       expect(replies[1]!.echo._meta.progressToken).to.be.a("string").and.not.equal("same");
+    });
+
+    it("never mints a token that a caller's request in flight already uses", async () => {
+      const pool = harness.create();
+      pool.add(fixtureSpec("echo"));
+      await pool.start("echo");
+      // The value the pool mints next.
+      const lookalike = mintProgressToken().replace(/\d+$/, (digits) => String(Number(digits) + 1));
+      const callerSeen: unknown[] = [];
+      const mintedSeen: unknown[] = [];
+      await Promise.all([
+        pool.request(
+          "echo",
+          "echo",
+          { progressSteps: 2, delayMs: 200, _meta: { progressToken: lookalike } },
+          { onProgress: (progress) => callerSeen.push(progress.total) },
+        ),
+        pool.request(
+          "echo",
+          "echo",
+          { progressSteps: 3, delayMs: 200 },
+          { onProgress: (progress) => mintedSeen.push(progress.total) },
+        ),
+      ]);
+      expect({ callerSeen, mintedSeen }).to.deep.equal({ callerSeen: [2, 2], mintedSeen: [3, 3, 3] });
     });
 
     it("relays progress for a caller's own token without onProgress to onNotification", async () => {
