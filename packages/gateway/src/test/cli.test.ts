@@ -4,7 +4,16 @@ import { readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
-import { BIN, Harness, REPO_ROOT, backends, baseEnv, textOf, waitFor, waitForExit } from "./helpers/e2e.js";
+import {
+  BIN,
+  REPO_ROOT,
+  backends,
+  baseEnv,
+  textOf,
+  waitFor,
+  waitForExit,
+  useHarness,
+} from "./helpers/e2e.js";
 
 const run = promisify(execFile);
 
@@ -28,13 +37,7 @@ async function mcpware(
 
 describe("mcpware command line", function () {
   this.timeout(60_000);
-  let harness: Harness;
-  beforeEach(() => {
-    harness = new Harness();
-  });
-  afterEach(async () => {
-    await harness.dispose();
-  });
+  const harness = useHarness();
 
   describe("invalid configs", () => {
     const cases: [string, string, string][] = [

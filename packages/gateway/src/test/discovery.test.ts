@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { mkdir, readFile } from "node:fs/promises";
 import type { DiscoveredBackend } from "../discoverBackendTools.js";
-import { Harness, backends, textOf } from "./helpers/e2e.js";
+import { backends, textOf, useHarness } from "./helpers/e2e.js";
 
 interface Discovery {
   backends: DiscoveredBackend[];
@@ -9,13 +9,7 @@ interface Discovery {
 
 describe("discover_backend_tools (end to end)", function () {
   this.timeout(60_000);
-  let harness: Harness;
-  beforeEach(() => {
-    harness = new Harness();
-  });
-  afterEach(async () => {
-    await harness.dispose();
-  });
+  const harness = useHarness();
 
   async function startMixed() {
     const dir = await harness.temp();

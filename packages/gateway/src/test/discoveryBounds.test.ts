@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { readFile } from "node:fs/promises";
 import type { DiscoveredBackend } from "../discoverBackendTools.js";
-import { Harness, backends, textOf } from "./helpers/e2e.js";
+import { backends, textOf, useHarness } from "./helpers/e2e.js";
 
 interface Discovery {
   backends: DiscoveredBackend[];
@@ -17,13 +17,7 @@ const FIXTURE_TOOLS = ["echo", "slow", "crash", "spawn-child", "pair"];
 describe("discover_backend_tools without a name (end to end)", function () {
   // A sequential discovery would wait out every barrier backend's deadline before failing: room for that.
   this.timeout(120_000);
-  let harness: Harness;
-  beforeEach(() => {
-    harness = new Harness();
-  });
-  afterEach(async () => {
-    await harness.dispose();
-  });
+  const harness = useHarness();
 
   it("starts and queries every backend at the same time", async () => {
     const dir = await harness.temp();

@@ -1,21 +1,12 @@
 import { expect } from "chai";
 import { readFile } from "node:fs/promises";
-import { Harness, backends, recordWire, textOf, waitFor } from "./helpers/e2e.js";
+import { useHarness, useToolRequest, backends, recordWire, textOf, waitFor } from "./helpers/e2e.js";
 
 describe("use_tool relaying (end to end)", function () {
   this.timeout(120_000);
-  let harness: Harness;
-  beforeEach(() => {
-    harness = new Harness();
-  });
-  afterEach(async () => {
-    await harness.dispose();
-  });
+  const harness = useHarness();
 
-  const use = (backend: string, tool: string, args: unknown = {}) => ({
-    name: "use_tool",
-    arguments: { backend_server: backend, server_tool: tool, tool_arguments: args },
-  });
+  const use = useToolRequest;
 
   it("gives each of 200 concurrent calls across 3 backends its own result", async () => {
     const session = await harness.start({

@@ -2,17 +2,11 @@ import { expect } from "chai";
 import { existsSync, readFileSync } from "node:fs";
 import { ErrorCode, LATEST_PROTOCOL_VERSION } from "@mcpware/protocol";
 import { EmptyResultSchema } from "@modelcontextprotocol/sdk/types.js";
-import { Harness, INITIALIZE, backends, spawnGateway, textOf } from "./helpers/e2e.js";
+import { INITIALIZE, backends, spawnGateway, textOf, useHarness } from "./helpers/e2e.js";
 
 describe("gateway server (end to end over stdio)", function () {
   this.timeout(60_000);
-  let harness: Harness;
-  beforeEach(() => {
-    harness = new Harness();
-  });
-  afterEach(async () => {
-    await harness.dispose();
-  });
+  const harness = useHarness();
 
   it("answers initialize before any backend is started", async () => {
     const dir = await harness.temp();

@@ -1,21 +1,12 @@
 import { expect } from "chai";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { Harness, backends, textOf } from "./helpers/e2e.js";
+import { useHarness, useToolRequest, backends, textOf } from "./helpers/e2e.js";
 
 describe("use_tool (end to end)", function () {
   this.timeout(60_000);
-  let harness: Harness;
-  beforeEach(() => {
-    harness = new Harness();
-  });
-  afterEach(async () => {
-    await harness.dispose();
-  });
+  const harness = useHarness();
 
-  const use = (backend: string, tool: string, args: unknown = {}) => ({
-    name: "use_tool",
-    arguments: { backend_server: backend, server_tool: tool, tool_arguments: args },
-  });
+  const use = useToolRequest;
 
   it("forwards calls to several real backends and returns their results unchanged", async () => {
     const dir = await harness.temp();

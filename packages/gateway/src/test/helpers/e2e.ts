@@ -227,6 +227,26 @@ export class Harness {
   }
 }
 
+/**
+ * One Harness for the tests of the calling `describe`: whatever a test creates with it is disposed after that
+ * test (`afterEach`), failing the test when a process outlives it. The Harness is reusable after dispose.
+ */
+export function useHarness(): Harness {
+  const harness = new Harness();
+  afterEach(async () => {
+    await harness.dispose();
+  });
+  return harness;
+}
+
+/** The `tools/call` request of `use_tool` for one backend tool. */
+export function useToolRequest(backend: string, tool: string, args: unknown = {}) {
+  return {
+    name: "use_tool",
+    arguments: { backend_server: backend, server_tool: tool, tool_arguments: args },
+  };
+}
+
 /** One JSON-RPC message seen by the client, in wire order. */
 export interface WireRecord {
   direction: "in" | "out";
