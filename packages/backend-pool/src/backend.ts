@@ -51,6 +51,8 @@ export class Backend {
   readonly #stderr = new StderrRing();
   /** Aborted (with the reason) on remove, replace and pool destroy: fails everything in flight. */
   readonly #lifetime = new AbortController();
+  /** The signal controller of every `request()` in flight; `shutdown()` aborts them after the lifetime. */
+  readonly #requests = new Set<AbortController>();
   #state: BackendState = "idle";
   #process: BackendProcess | undefined;
   #startingProcess: BackendProcess | undefined;
@@ -75,7 +77,7 @@ export class Backend {
     this.#host = host;
     this.#env = buildChildEnv(spec.env, { inheritEnv: spec.inheritEnv });
     this.#governor = new RestartGovernor(spec.restart);
-    // One listener per request in flight is the design, not a leak (each is removed when it settles).
+    // One listener per start() in flight is the design, not a leak (each is removed when it settles).
     setMaxListeners(0, this.#lifetime.signal);
   }
 
@@ -115,7 +117,7 @@ export class Backend {
   async start(signal: AbortSignal | undefined): Promise<void> {
     const linked = anySignal([signal, this.#lifetime.signal]);
     const startedAt = performance.now();
-    const abortError = (): Error => this.#abortError("initialize", startedAt, signal, undefined, "");
+    const abortError = (): Error => this.#abortError("initialize", startedAt, signal, false, "");
     this.#enter();
     try {
       await this.#ensureProcess(linked.signal, abortError);
@@ -128,18 +130,30 @@ export class Backend {
   async request(method: string, params: unknown, options: PoolRequestOptions): Promise<unknown> {
     const startedAt = performance.now();
     const timeoutMs = options.timeoutMs ?? this.spec.timeoutMs;
-    const deadline = new AbortController();
+    const caller = options.signal;
+    // One controller per request, aborted by the deadline, the caller's signal or `shutdown()` (which walks
+    // `#requests`): linking each request to the lifetime signal and a separate deadline signal cost two more
+    // controllers and several listener pairs per call, a measurable share of the gateway's CPU under load.
+    const controller = new AbortController();
+    const signal = controller.signal;
+    let timedOut = false;
     // Not unref'd: a caller awaiting only this request must not see the process exit under it.
-    const timer = setTimeout(() => deadline.abort(), timeoutMs);
-    const linked = anySignal([deadline.signal, this.#lifetime.signal, options.signal]);
-    const signal = linked.signal;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onCallerAbort = (): void => controller.abort(caller?.reason);
+    if (this.#lifetime.signal.aborted) controller.abort(this.#lifetime.signal.reason);
+    else if (caller?.aborted === true) controller.abort(caller.reason);
+    else caller?.addEventListener("abort", onCallerAbort, { once: true });
+    this.#requests.add(controller);
     let phase = "while starting";
     const abortError = (): Error =>
-      this.#abortError(method, startedAt, options.signal, deadline.signal, `after ${timeoutMs} ms ${phase}`);
+      this.#abortError(method, startedAt, caller, timedOut, `after ${timeoutMs} ms ${phase}`);
     this.#enter();
     let process: BackendProcess | undefined;
     try {
-      process = await this.#ensureProcess(signal, abortError);
+      process = this.#readyProcess(signal) ?? (await this.#ensureProcess(signal, abortError));
       phase = "waiting for the reply";
       const result = await process.request(method, params, {
         signal,
@@ -149,17 +163,14 @@ export class Backend {
       this.#consecutiveTimeouts = 0;
       return result;
     } catch (error) {
-      if (
-        process !== undefined &&
-        deadline.signal.aborted &&
-        (error as BackendError).code === BackendErrorCode.Timeout
-      ) {
+      if (process !== undefined && timedOut && (error as BackendError).code === BackendErrorCode.Timeout) {
         this.#onRequestTimeout(process);
       }
       throw error;
     } finally {
       clearTimeout(timer);
-      linked.dispose();
+      caller?.removeEventListener("abort", onCallerAbort);
+      this.#requests.delete(controller);
       this.#leave();
     }
   }
@@ -183,6 +194,8 @@ export class Backend {
   shutdown(reason: BackendError | Error, finalState: "idle" | "removed"): Promise<void> {
     if (this.#shutdownPromise === undefined) {
       this.#lifetime.abort(reason);
+      // After the lifetime: each request's abort error reports the lifetime's reason.
+      for (const request of [...this.#requests]) request.abort(reason);
       this.#clearIdleTimer();
       this.#shutdownPromise = (async () => {
         if (this.#startPromise !== undefined) await this.#startPromise.catch(() => {});
@@ -240,6 +253,14 @@ export class Backend {
     this.#armIdleTimer();
   }
 
+  /** The running process when the backend is ready and nothing aborted: the common case, without an await. */
+  #readyProcess(signal: AbortSignal): BackendProcess | undefined {
+    const current = this.#process;
+    if (current === undefined || signal.aborted || this.#state !== "ready" || !current.isAlive)
+      return undefined;
+    return current;
+  }
+
   async #ensureProcess(signal: AbortSignal, abortError: () => Error): Promise<BackendProcess> {
     for (;;) {
       if (signal.aborted) throw abortError();
@@ -272,7 +293,7 @@ export class Backend {
     method: string,
     startedAt: number,
     caller: AbortSignal | undefined,
-    deadline: AbortSignal | undefined,
+    timedOut: boolean,
     timeoutText: string,
   ): Error {
     return abortErrorFor({
@@ -281,7 +302,7 @@ export class Backend {
       startedAt,
       lifetime: this.#lifetime.signal,
       caller,
-      deadline,
+      timedOut,
       timeoutText,
       stderrTail: () => this.#stderr.tail(),
     });

@@ -331,6 +331,9 @@ export class BackendProcess {
     if (this.#stopPromise === undefined) {
       this.#stopping = true;
       if (reason !== undefined) this.#die(reason);
+      // Before stdin is ended: disposing hands the writer's held-back messages (a burst being joined into one
+      // write) to stdin; ending stdin first would make those writes fail. (`#die` above has already done it.)
+      this.connection.dispose();
       this.#stopPromise = (async () => {
         const exit = await stopChild(this.child);
         const name = this.#host.spec.name;

@@ -8,7 +8,8 @@ export interface AbortSources {
   /** The backend's lifetime: aborted by remove/replace/destroy with the reason to report. */
   lifetime: AbortSignal;
   caller: AbortSignal | undefined;
-  deadline: AbortSignal | undefined;
+  /** The request's deadline passed. */
+  timedOut: boolean;
   /** Completes "timed out …", e.g. "after 5000 ms waiting for the reply". */
   timeoutText: string;
   stderrTail: () => readonly string[];
@@ -27,7 +28,7 @@ export function abortErrorFor(sources: AbortSources): Error {
     if (!(reason instanceof BackendError)) return reason;
     return new BackendError(reason.code, reason.message, { ...fields, cause: reason.cause ?? reason });
   }
-  if (sources.deadline?.aborted === true && sources.caller?.aborted !== true) {
+  if (sources.timedOut && sources.caller?.aborted !== true) {
     return new BackendError(
       BackendErrorCode.Timeout,
       `request ${method} to backend "${backend}" timed out ${sources.timeoutText}`.trimEnd(),
