@@ -4,11 +4,10 @@ import { fileURLToPath } from "node:url";
 import type { RawGateway } from "./helpers/e2e.js";
 import {
   INITIALIZE,
-  TempDir,
+  useScratch,
   backends,
   descendantsOf,
   isAlive,
-  killAll,
   spawnGateway,
   waitFor,
   waitForExit,
@@ -16,20 +15,12 @@ import {
 
 describe("gateway shutdown", function () {
   this.timeout(60_000);
-  let dir: TempDir;
-  let pids: number[] = [];
-  beforeEach(async () => {
-    dir = await TempDir.create();
-    pids = [];
-  });
-  afterEach(async () => {
-    killAll(await waitForExit(pids, 2_000));
-    await dir.dispose();
-  });
+  const scratch = useScratch(2_000);
+  const { pids } = scratch;
 
   /** A gateway with two running backends (server-everything ignores stdin EOF) and one grandchild. */
   async function startBusyGateway(): Promise<{ gateway: RawGateway; tree: number[] }> {
-    const config = await dir.writeJson("config.json", {
+    const config = await scratch.dir.writeJson("config.json", {
       backends: { everything: backends.everything(), f: backends.fixture() },
     });
     const gateway = spawnGateway(["--config", config]);
@@ -64,8 +55,8 @@ describe("gateway shutdown", function () {
 
   /** A gateway whose one backend and its grandchild outlive stdin EOF and SIGTERM; SIGTERMs are marked. */
   async function startStubbornGateway(): Promise<{ gateway: RawGateway; tree: number[]; marker: string }> {
-    const marker = dir.file("marker.txt");
-    const config = await dir.writeJson("config.json", {
+    const marker = scratch.dir.file("marker.txt");
+    const config = await scratch.dir.writeJson("config.json", {
       backends: {
         stubborn: {
           command: process.execPath,

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { expect } from "chai";
-import { INITIALIZE, TempDir, backends, isAlive, killAll, spawnGateway, waitForExit } from "./helpers/e2e.js";
+import { INITIALIZE, backends, isAlive, spawnGateway, useScratch } from "./helpers/e2e.js";
 
 /** Generous bound for the gateway to exit after stdin EOF; the test fails instead of hanging. */
 const EXIT_WITHIN_MS = 30_000;
@@ -21,20 +21,12 @@ async function startedPids(markerFile: string): Promise<number[]> {
 
 describe("stdin EOF right after the requests", function () {
   this.timeout(60_000);
-  let dir: TempDir;
-  let pids: number[] = [];
-  beforeEach(async () => {
-    dir = await TempDir.create();
-  });
-  afterEach(async () => {
-    killAll(await waitForExit(pids, 5_000));
-    pids = [];
-    await dir.dispose();
-  });
+  const scratch = useScratch(5_000);
+  const { pids } = scratch;
 
   it("answers every request it read, then exits 0 and leaves no child", async () => {
-    const marker = dir.file("marker.log");
-    const config = await dir.writeJson("config.json", {
+    const marker = scratch.dir.file("marker.log");
+    const config = await scratch.dir.writeJson("config.json", {
       backends: { f: backends.fixture(["--marker", marker]) },
     });
     const gateway = spawnGateway(["--config", config]);

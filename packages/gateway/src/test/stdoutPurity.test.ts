@@ -1,14 +1,6 @@
 import { expect } from "chai";
 import { ErrorCode } from "@mcpware/protocol";
-import {
-  INITIALIZE,
-  TempDir,
-  backends,
-  descendantsOf,
-  killAll,
-  spawnGateway,
-  waitForExit,
-} from "./helpers/e2e.js";
+import { INITIALIZE, useScratch, backends, descendantsOf, spawnGateway } from "./helpers/e2e.js";
 
 /** Whether a parsed line is one JSON-RPC 2.0 message: a request, a notification or a response. */
 function isJsonRpcMessage(value: unknown): boolean {
@@ -23,19 +15,11 @@ function isJsonRpcMessage(value: unknown): boolean {
 
 describe("stdout of the gateway", function () {
   this.timeout(60_000);
-  let dir: TempDir;
-  let pids: number[] = [];
-  beforeEach(async () => {
-    dir = await TempDir.create();
-  });
-  afterEach(async () => {
-    killAll(await waitForExit(pids, 5_000));
-    pids = [];
-    await dir.dispose();
-  });
+  const scratch = useScratch(5_000);
+  const { pids } = scratch;
 
   it("carries nothing but JSON-RPC messages, even with debug logging and bad input", async () => {
-    const config = await dir.writeJson("config.json", {
+    const config = await scratch.dir.writeJson("config.json", {
       backends: { everything: backends.everything(), f: backends.fixture() },
     });
     const gateway = spawnGateway(["--config", config, "--log-level", "debug"]);

@@ -239,6 +239,30 @@ export function useHarness(): Harness {
   return harness;
 }
 
+/**
+ * A temp folder and a pid list for tests that spawn gateways themselves: after each test, the pids still alive
+ * once `exitDeadlineMs` has passed are killed, the list is emptied and the folder removed.
+ */
+export function useScratch(exitDeadlineMs: number): { readonly dir: TempDir; readonly pids: number[] } {
+  let dir: TempDir | undefined;
+  const pids: number[] = [];
+  beforeEach(async () => {
+    dir = await TempDir.create();
+  });
+  afterEach(async () => {
+    killAll(await waitForExit(pids.splice(0), exitDeadlineMs));
+    await dir?.dispose();
+    dir = undefined;
+  });
+  return {
+    get dir(): TempDir {
+      if (dir === undefined) throw new Error("useScratch: the folder exists only while a test runs");
+      return dir;
+    },
+    pids,
+  };
+}
+
 /** The `tools/call` request of `use_tool` for one backend tool. */
 export function useToolRequest(backend: string, tool: string, args: unknown = {}) {
   return {
