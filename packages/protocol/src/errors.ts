@@ -11,16 +11,12 @@ export const ErrorCode = {
   MethodNotFound: -32601,
   /** Bad params: unknown tool or prompt, bad cursor, unsupported protocol version. */
   InvalidParams: -32602,
-  /** A handler failed; also what every vscode-jsonrpc-private code is mapped to. */
+  /** A handler failed (threw something that is not a ProtocolError), or its result could not be serialized. */
   InternalError: -32603,
   /** MCP (legacy versions): resource not found. */
   ResourceNotFound: -32002,
   /** MCP 2025-11-25: URL elicitation required. */
   UrlElicitationRequired: -32042,
-  /** Local to a connection (as in the TypeScript SDK): the connection closed before a reply. */
-  ConnectionClosed: -32000,
-  /** Local to a connection (as in the TypeScript SDK): the request timed out or was cancelled. */
-  RequestTimeout: -32001,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;
@@ -35,7 +31,7 @@ export interface JsonRpcErrorObject {
 /**
  * An error that travels on the wire: a numeric JSON-RPC code, a message and optional `data`.
  * Handlers throw it to choose the code of their error response; requests reject with it when the
- * peer answers with an error.
+ * peer answers with an error, and only then: local failures are a `RequestError`.
  */
 export class ProtocolError extends Error {
   override readonly name = "ProtocolError";
@@ -58,72 +54,12 @@ export class ProtocolError extends Error {
   }
 }
 
-/** Why an outgoing request was settled locally with {@link ErrorCode.RequestTimeout}: its `data`. */
-export type RequestTimeoutData =
-  | {
-      /** The request's deadline expired. */
-      reason: "timeout";
-      method: string;
-      /** The deadline that expired, in ms. */
-      timeoutMs: number;
-    }
-  | {
-      /** The caller's `AbortSignal` fired (its `reason` is the error's `cause`). */
-      reason: "aborted";
-      method: string;
-    };
-
 /**
- * `data` of the -32603 an outgoing request rejects with when its reply was a line over `maxMessageBytes`
- * (discarded by the framing; the id was read from the line's start or end).
- */
-export interface ReplyTooLargeData {
-  reason: "tooLarge";
-  /** The discarded line's size in bytes. */
-  byteLength: number;
-}
-
-/**
- * `signal.reason` of an incoming request the peer cancelled with `notifications/cancelled`: a
- * {@link ProtocolError} with code {@link ErrorCode.RequestTimeout} and this `data`.
- */
-export interface PeerCancelledData {
-  reason: "cancelled";
-  method: string;
-  /** The `reason` string the peer gave, when it gave one. */
-  peerReason?: string;
-}
-
-/**
- * True for codes that vscode-jsonrpc (and LSP) use locally and that must never reach an MCP peer or a caller:
- * -32096…-32099 (MessageWriteError, MessageReadError, PendingResponseRejected, ConnectionInactive) and -32800
- * (LSP RequestCancelled).
- */
-export function isPrivateErrorCode(code: number): boolean {
-  return (code >= -32099 && code <= -32096) || code === -32800;
-}
-
-/**
- * The code to put on the wire (or hand to a caller) for `code`: private vscode-jsonrpc codes and anything that
- * is not an integer become {@link ErrorCode.InternalError}; every other code is kept.
- */
-export function toPublicErrorCode(code: unknown): number {
-  if (typeof code !== "number" || !Number.isInteger(code) || isPrivateErrorCode(code)) {
-    return ErrorCode.InternalError;
-  }
-  return code;
-}
-
-/**
- * What a failure becomes on the wire: a {@link ProtocolError} keeps its message and `data` (its code passed
- * through {@link toPublicErrorCode}); anything else becomes {@link ErrorCode.InternalError} with the error's
- * message. The original is the result's `cause`.
+ * What a failure becomes on the wire: a {@link ProtocolError} as it is; anything else becomes
+ * {@link ErrorCode.InternalError} with the error's message, the original as `cause`.
  */
 export function toProtocolError(error: unknown): ProtocolError {
-  if (error instanceof ProtocolError) {
-    const code = toPublicErrorCode(error.code);
-    return code === error.code ? error : new ProtocolError(code, error.message, error.data, { cause: error });
-  }
+  if (error instanceof ProtocolError) return error;
   const message = error instanceof Error && error.message !== "" ? error.message : "Internal error";
   return new ProtocolError(ErrorCode.InternalError, message, undefined, { cause: error });
 }

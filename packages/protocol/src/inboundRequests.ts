@@ -1,114 +1,136 @@
-import type { LargeIdTable } from "./largeIdTable.js";
-import type { RequestId } from "./mcpConnection.js";
-
-/** One request received from the peer and not yet answered (or dropped). */
-export interface InboundRequest {
-  /** The id handed to vscode-jsonrpc: unique per connection, so duplicate peer ids never collide. */
-  readonly internalId: number;
-  /** The id as the peer sent it (a {@link LargeIdTable} placeholder for integers beyond 2^53). */
-  readonly id: RequestId;
-  readonly method: string;
-  readonly controller: AbortController;
-  /** The peer cancelled it: its response must not be written. */
-  cancelled: boolean;
-  /** The library's token source of this request: cancelled by {@link abortInboundRequest}. */
-  tokenSource?: { cancel(): void } | undefined;
-}
+import { idText } from "./jsonRpcShape.js";
+import type { IncomingRequestContext, RequestId } from "./mcpConnectionTypes.js";
 
 /**
- * Abort the request's signal with `reason` and cancel the library's token with it. Called wherever an inbound
- * request is aborted, instead of an `'abort'` listener per request on the hot path.
+ * One request received from the peer and not yet answered (or dropped); it is the handler's context. Its
+ * `AbortController` is made the first time a handler asks for `signal`.
  */
-export function abortInboundRequest(entry: InboundRequest, reason: unknown): void {
-  entry.controller.abort(reason);
-  entry.tokenSource?.cancel();
-}
+export class InboundRequest implements IncomingRequestContext {
+  /** The id as JSON text, spliced into the response line. */
+  readonly idText: string;
+  /** The peer cancelled it: its response must not be written. */
+  cancelled = false;
+  /** Another in-flight request with the same id (peers do reuse ids). */
+  next: InboundRequest | undefined;
+  #controller: AbortController | undefined;
+  #abortReason: unknown;
+  #aborted = false;
 
-function keyOf(id: RequestId): string {
-  return typeof id === "number" ? `n:${id}` : `s:${id}`;
+  constructor(
+    readonly id: RequestId,
+    readonly method: string,
+  ) {
+    this.idText = idText(id);
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
+  }
 }
 
 /**
- * The table of in-flight incoming requests of one connection, by internal id and by the peer's id
- * (type-tagged: `1` and `"1"` are different requests). Duplicate peer ids are kept side by side.
+ * The in-flight incoming requests of one connection, by the peer's id exactly (type-tagged: `1` and `"1"` are
+ * different requests; a `bigint` for ids beyond 2^53). Requests sharing an id are chained side by side.
  */
 export class InboundRequests {
-  readonly #byInternalId = new Map<number, InboundRequest>();
-  readonly #byPeerKey = new Map<string, InboundRequest[]>();
-  readonly #largeIds: LargeIdTable;
+  readonly #byNumber = new Map<number, InboundRequest>();
+  readonly #byString = new Map<string, InboundRequest>();
+  readonly #byBigint = new Map<bigint, InboundRequest>();
   readonly #emptyWaiters: (() => void)[] = [];
-  #sequence = 0;
+  #size = 0;
 
-  constructor(largeIds: LargeIdTable) {
-    this.#largeIds = largeIds;
+  get size(): number {
+    return this.#size;
   }
 
-  /** Record a request the peer sent; returns its entry with a fresh internal id. */
-  add(id: RequestId, method: string): InboundRequest {
-    this.#sequence += 1;
-    const entry: InboundRequest = {
-      internalId: this.#sequence,
-      id,
-      method,
-      controller: new AbortController(),
-      cancelled: false,
-    };
-    this.#byInternalId.set(entry.internalId, entry);
-    const key = keyOf(id);
-    const same = this.#byPeerKey.get(key);
-    if (same === undefined) this.#byPeerKey.set(key, [entry]);
-    else same.push(entry);
-    return entry;
+  add(request: InboundRequest): void {
+    const map = this.#mapOf(request.id);
+    const first = map.get(request.id);
+    if (first === undefined) map.set(request.id, request);
+    else {
+      let last = first;
+      while (last.next !== undefined) last = last.next;
+      last.next = request;
+    }
+    this.#size++;
   }
 
-  get(internalId: unknown): InboundRequest | undefined {
-    return typeof internalId === "number" ? this.#byInternalId.get(internalId) : undefined;
+  /** Forget a request (answered or dropped); false when it already was. */
+  delete(request: InboundRequest): boolean {
+    const map = this.#mapOf(request.id);
+    const first = map.get(request.id);
+    if (first === request) {
+      if (request.next === undefined) map.delete(request.id);
+      else map.set(request.id, request.next);
+    } else {
+      let previous = first;
+      while (previous !== undefined && previous.next !== request) previous = previous.next;
+      if (previous === undefined) return false;
+      previous.next = request.next;
+    }
+    request.next = undefined;
+    this.#size--;
+    if (this.#size === 0 && this.#emptyWaiters.length > 0) this.#notifyEmpty();
+    return true;
   }
 
   /**
-   * The in-flight requests a `notifications/cancelled` `requestId` denotes: an exact (type-tagged) match,
-   * and for a number beyond 2^53 the large-id placeholders whose digits parse to it.
+   * The in-flight requests a `notifications/cancelled` `requestId` denotes: an exact (type-tagged) match, and
+   * for a number beyond 2^53 (rounded by `JSON.parse`) every bigint id that rounds to it.
    */
-  findByPeerId(requestId: RequestId): InboundRequest[] {
-    const found = [...(this.#byPeerKey.get(keyOf(requestId)) ?? [])];
+  find(requestId: string | number): InboundRequest[] {
+    const found: InboundRequest[] = [];
+    for (let request = this.#mapOf(requestId).get(requestId); request !== undefined; request = request.next) {
+      found.push(request);
+    }
     if (typeof requestId === "number" && !Number.isSafeInteger(requestId)) {
-      for (const placeholder of this.#largeIds.findPlaceholders(requestId)) {
-        found.push(...(this.#byPeerKey.get(keyOf(placeholder)) ?? []));
+      for (const [id, first] of this.#byBigint) {
+        if (Number(id) !== requestId) continue;
+        for (let request: InboundRequest | undefined = first; request !== undefined; request = request.next) {
+          found.push(request);
+        }
       }
     }
     return found;
   }
 
-  /** Resolves once no request is in flight (answered, dropped or aborted): at once when none is. */
+  /** Resolves once no request is in flight: at once when none is. */
   whenEmpty(): Promise<void> {
-    if (this.#byInternalId.size === 0) return Promise.resolve();
+    if (this.#size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#emptyWaiters.push(resolve));
   }
 
-  /** Forget an entry (answered or dropped). Idempotent. */
-  delete(entry: InboundRequest): void {
-    if (this.#byInternalId.get(entry.internalId) !== entry) return;
-    this.#byInternalId.delete(entry.internalId);
-    const key = keyOf(entry.id);
-    const same = this.#byPeerKey.get(key);
-    if (same !== undefined) {
-      const rest = same.filter((other) => other !== entry);
-      if (rest.length === 0) this.#byPeerKey.delete(key);
-      else this.#byPeerKey.set(key, rest);
+  /** Forget every request (their responses will never be written), aborting each one's signal with `reason`. */
+  abortAll(reason: unknown): void {
+    const all: InboundRequest[] = [];
+    for (const map of [this.#byNumber, this.#byString, this.#byBigint] as Map<RequestId, InboundRequest>[]) {
+      for (const first of map.values()) {
+        for (let request: InboundRequest | undefined = first; request !== undefined; request = request.next) {
+          all.push(request);
+        }
+      }
+      map.clear();
     }
-    if (this.#emptyWaiters.length !== 0 && this.#byInternalId.size === 0) this.#notifyEmpty();
+    this.#size = 0;
+    for (const request of all) request.abort(reason);
+    this.#notifyEmpty();
   }
 
-  /** Forget every entry (their responses will never be written), aborting each one's signal with `reason`. */
-  abortAll(reason: unknown): void {
-    const entries = [...this.#byInternalId.values()];
-    this.#byInternalId.clear();
-    this.#byPeerKey.clear();
-    for (const entry of entries) {
-      this.#largeIds.release(entry.id);
-      abortInboundRequest(entry, reason);
-    }
-    this.#notifyEmpty();
+  #mapOf(id: RequestId): Map<RequestId, InboundRequest> {
+    const map =
+      typeof id === "number" ? this.#byNumber : typeof id === "string" ? this.#byString : this.#byBigint;
+    return map as Map<RequestId, InboundRequest>;
   }
 
   #notifyEmpty(): void {

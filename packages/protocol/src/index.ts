@@ -1,22 +1,34 @@
-export { ErrorCode, ProtocolError } from "./errors.js";
-export type {
-  ErrorCodeName,
-  JsonRpcErrorObject,
-  PeerCancelledData,
-  ReplyTooLargeData,
-  RequestTimeoutData,
-} from "./errors.js";
+export { ErrorCode, ProtocolError, toProtocolError } from "./errors.js";
+export type { ErrorCodeName, JsonRpcErrorObject } from "./errors.js";
+export {
+  MAX_JSON_DEPTH,
+  RequestError,
+  RequestErrorCode,
+  isRequestError,
+} from "./requestError.js";
+export type { RequestErrorFields } from "./requestError.js";
+export { FramingError } from "./framingError.js";
+export type { FramingErrorCode } from "./framingError.js";
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_PARTIAL_MESSAGE_TIMEOUT_MS,
-  FramingError,
-  MessageSerializationError,
   NdjsonMessageReader,
+} from "./ndjsonMessageReader.js";
+export type { LineDataCallback, NdjsonReaderOptions } from "./ndjsonMessageReader.js";
+export {
+  DEFAULT_WRITE_HIGH_WATER_BYTES,
+  MessageSerializationError,
   NdjsonMessageWriter,
-} from "./ndjsonFraming.js";
-export type { FramingErrorCode, NdjsonReaderOptions, NdjsonWriterOptions } from "./ndjsonFraming.js";
-export { LargeIdTable } from "./largeIdTable.js";
-export { createMcpConnection, DEFAULT_END_GRACE_MS } from "./mcpConnection.js";
+} from "./ndjsonMessageWriter.js";
+export type { NdjsonWriterOptions } from "./ndjsonMessageWriter.js";
+export { RawJson } from "./rawJson.js";
+export { MAX_TIMER_MS, normalizeTimeoutMs, raceAbort } from "./deadlines.js";
+export { isObject } from "./jsonRpcShape.js";
+export {
+  createMcpConnection,
+  DEFAULT_END_GRACE_MS,
+  DEFAULT_MAX_INBOUND_REQUESTS,
+} from "./mcpConnection.js";
 export type {
   Disposable,
   FallbackNotificationHandler,
@@ -28,7 +40,7 @@ export type {
   RequestHandler,
   RequestId,
   RequestOptions,
-} from "./mcpConnection.js";
+} from "./mcpConnectionTypes.js";
 export {
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,

@@ -1,144 +1,48 @@
-import { createMessageConnection, ResponseError } from "vscode-jsonrpc/node";
-import type { CancellationToken, Logger, Message, MessageConnection } from "vscode-jsonrpc/node";
+import type { Message } from "vscode-jsonrpc/node";
+import { normalizeTimeoutMs } from "./deadlines.js";
 import { ErrorCode, ProtocolError, toProtocolError } from "./errors.js";
-import type { PeerCancelledData, ReplyTooLargeData } from "./errors.js";
-import { abortInboundRequest, InboundRequests } from "./inboundRequests.js";
-import { LargeIdTable } from "./largeIdTable.js";
-import { McpCancellationStrategy } from "./mcpCancellationStrategy.js";
+import { FramingError } from "./framingError.js";
+import { InboundRequest, InboundRequests } from "./inboundRequests.js";
+import { exceedsJsonDepth } from "./jsonDepth.js";
+import { exactRequestId, isObject } from "./jsonRpcShape.js";
+import type {
+  Disposable,
+  FallbackNotificationHandler,
+  FallbackRequestHandler,
+  McpConnection,
+  McpConnectionOptions,
+  NotificationHandler,
+  RequestHandler,
+  RequestOptions,
+} from "./mcpConnectionTypes.js";
 import { McpHandlers } from "./mcpHandlers.js";
-import { McpMessageReader, unaliasNotificationMethod } from "./mcpMessageReader.js";
-import { McpMessageWriter } from "./mcpMessageWriter.js";
 import { McpMethod } from "./mcpTypes.js";
-import { FramingError, NdjsonMessageReader, NdjsonMessageWriter } from "./ndjsonFraming.js";
-import type { NdjsonReaderOptions } from "./ndjsonFraming.js";
-import { closedError, normalizeTimeoutMs, OutgoingRequests } from "./outgoingRequests.js";
-
-/** A JSON-RPC request id: a string or an integer, never null. */
-export type RequestId = string | number;
-
-export interface Disposable {
-  dispose(): void;
-}
+import { NdjsonMessageReader } from "./ndjsonMessageReader.js";
+import { NdjsonMessageWriter } from "./ndjsonMessageWriter.js";
+import { OutgoingRequest, OutgoingRequests } from "./outgoingRequests.js";
+import { RawJson } from "./rawJson.js";
+import { closedError, MAX_JSON_DEPTH, RequestError, RequestErrorCode } from "./requestError.js";
+import { matchResultLine } from "./resultLine.js";
+import type { ResultLineMatch } from "./resultLine.js";
 
 /** How long requests already read may still take to be answered after the readable ended (ms). */
 export const DEFAULT_END_GRACE_MS = 5_000;
+/** Unanswered requests of the peer past which the connection stops reading it (see `maxInboundRequests`). */
+export const DEFAULT_MAX_INBOUND_REQUESTS = 1_024;
 
-export interface McpConnectionOptions extends NdjsonReaderOptions {
-  /** Deadline applied to outgoing requests that set none (ms). Default: none. */
-  defaultRequestTimeoutMs?: number;
-  /**
-   * Answer bad input from the peer with an error response without `id` (-32700 for invalid JSON, -32600 for
-   * JSON that is not a JSON-RPC message, or for a line over `maxMessageBytes`, with its `id` when the framing
-   * could read one). Default `true`. A client talking to a server whose stdout may carry noise can turn it off;
-   * bad input is then only reported through `onError`. Either way, a line over the cap that carries the id of
-   * one of our pending requests fails that request at once (-32603, `data: {reason: "tooLarge", byteLength}`).
-   * A line shaped like a response (`result` or `error` and no `method`: an error response without `id`, say)
-   * is never answered, only reported: two connections would otherwise answer each other's replies forever.
-   */
-  answerInvalidInput?: boolean;
-  /**
-   * After the readable ends, how long (ms) the requests already read may take to be answered before the
-   * connection closes anyway (aborting them; their responses are dropped). Default {@link DEFAULT_END_GRACE_MS};
-   * `Infinity`: until they settle or `dispose()`.
-   */
-  endGraceMs?: number;
-}
-
-export interface RequestOptions {
-  /** Aborting it sends `notifications/cancelled` and rejects the request at once. */
-  signal?: AbortSignal;
-  /** Deadline for this request (ms); on expiry the same as an abort. `Infinity`: none. */
-  timeoutMs?: number;
-}
-
-/** What a request handler knows about the request it serves. */
-export interface IncomingRequestContext {
-  /**
-   * The id exactly as the peer sent it. An integer beyond 2^53 is an opaque placeholder string here (the
-   * response still carries the peer's exact digits).
-   */
-  readonly id: RequestId;
-  readonly method: string;
-  /**
-   * Aborted when the peer cancels this request (`notifications/cancelled`; `reason` is a `ProtocolError`
-   * -32001 with {@link PeerCancelledData}) or the connection closes (`ProtocolError` -32000). Once the peer
-   * cancelled, whatever the handler returns is dropped.
-   */
-  readonly signal: AbortSignal;
-}
-
-export type RequestHandler = (params: unknown, context: IncomingRequestContext) => unknown;
-export type FallbackRequestHandler = (
-  method: string,
-  params: unknown,
-  context: IncomingRequestContext,
-) => unknown;
-export type NotificationHandler = (params: unknown) => void;
-export type FallbackNotificationHandler = (method: string, params: unknown) => void;
+/** Why reading is paused: bits, so the owner's pause and the connection's own do not undo each other. */
+const PAUSED_BY_OWNER = 1;
+const PAUSED_BY_INBOUND = 2;
 
 /**
- * One MCP peer over a pair of byte streams. See `createMcpConnection`.
- */
-export interface McpConnection extends Disposable {
-  /** Start reading. Handlers registered before or after are honoured. Idempotent; no-op once closed. */
-  listen(): void;
-  /**
-   * Send a request. Params are sent exactly as given (omitted when undefined).
-   * Resolves with the peer's `result`; rejects with a `ProtocolError`: the peer's error (local
-   * vscode-jsonrpc codes mapped to -32603), `RequestTimeout` (-32001) on deadline or abort (after sending
-   * `notifications/cancelled`), `ConnectionClosed` (-32000) when the connection closes first.
-   *
-   * Deadline or abort settle the promise at once, without waiting for the peer; `data` is a
-   * `RequestTimeoutData` (`{reason: "timeout", method, timeoutMs}` or `{reason: "aborted", method}`, the
-   * signal's reason then being the `cause`); a late reply is dropped. `initialize` is never cancelled at the
-   * peer (MCP), only rejected locally. An already-aborted signal rejects without sending anything. Before
-   * `listen()` it rejects with -32603; a bad `timeoutMs` rejects with a `TypeError`.
-   */
-  sendRequest<R = unknown>(method: string, params?: unknown, options?: RequestOptions): Promise<R>;
-  /**
-   * Send a notification; params as given (omitted when undefined). Resolves once handed to the stream; rejects
-   * with `ConnectionClosed` (-32000) once closed, -32603 when the write fails.
-   */
-  sendNotification(method: string, params?: unknown): Promise<void>;
-  /**
-   * Handle one method (replacing an earlier handler of it). The handler's (awaited) return value is the result,
-   * `undefined` or `null` → `{}`; a thrown `ProtocolError` chooses code, message and `data`, anything else → -32603.
-   */
-  onRequest(method: string, handler: RequestHandler): Disposable;
-  /** Handle every method that has no handler of its own, e.g. to relay it (without one: -32601). */
-  onRequest(handler: FallbackRequestHandler): Disposable;
-  onNotification(method: string, handler: NotificationHandler): Disposable;
-  /** Every notification without a handler of its own (`notifications/cancelled` is consumed internally). */
-  onNotification(handler: FallbackNotificationHandler): Disposable;
-  /**
-   * Bad input from the peer (`FramingError`, already answered where the protocol says so), stream errors
-   * (EPIPE, ECONNRESET) and notification handlers that threw. Never thrown, never an unhandled `'error'`.
-   */
-  onError(listener: (error: Error) => void): Disposable;
-  /**
-   * The connection closed; fired once. When the writable closes or on `dispose()`, at once. When the readable
-   * ends (or is closed or destroyed), the connection reads no more and rejects its pending outgoing requests
-   * with ConnectionClosed (their replies can never arrive), but keeps writing: the requests it already read are
-   * answered, and it closes once every one of their responses was handed to the writable, or when
-   * `endGraceMs` runs out, or on `dispose()` (the owner's way to finish at once), whichever comes first.
-   */
-  onClose(listener: () => void): Disposable;
-  /** True once closed (not while answering the last requests after the readable ended). */
-  readonly isClosed: boolean;
-  /**
-   * Idempotent: rejects pending requests with ConnectionClosed, aborts the peer's requests in flight (their
-   * responses are dropped), stops reading. Does not end the streams.
-   */
-  dispose(): void;
-}
-
-/**
- * Create an MCP connection over vscode-jsonrpc with newline-delimited JSON framing.
+ * Create an MCP connection: newline-delimited JSON framing (vscode-jsonrpc's reader and writer bases) under
+ * request correlation and dispatch of its own.
  *
- * It owns the framing reader and writer on the two streams (not the streams: they are never ended or
- * destroyed) and guards against vscode-jsonrpc's pitfalls: MCP cancellation both ways, no `[null]` params,
- * no `result: null`, no private -3209x codes, pending requests rejected on close, no console output.
- * Throws a `TypeError` for a bad option.
+ * Every message is dispatched synchronously as it is read, in read order. Peer ids are kept exactly as sent
+ * (strings, integers, `bigint` beyond 2^53) and put back on the response as their JSON text; ids of our own
+ * requests are 0, 1, 2, …. A success reply in the usual shape to a `raw` request is handed over as text, never
+ * parsed. It owns the framing on the two streams (not the streams: they are never ended or destroyed). Throws a
+ * `TypeError` for a bad option.
  */
 export function createMcpConnection(
   readable: NodeJS.ReadableStream,
@@ -148,99 +52,142 @@ export function createMcpConnection(
   return new Connection(readable, writable, options);
 }
 
-/** The library never logs: stdout belongs to MCP messages and stderr to the application. */
-const SILENT_LOGGER: Logger = { error() {}, warn() {}, info() {}, log() {} };
-
 class Connection implements McpConnection {
   readonly #readable: NodeJS.ReadableStream;
-  readonly #largeIds: LargeIdTable;
-  readonly #ownsLargeIds: boolean;
-  readonly #inbound: InboundRequests;
-  readonly #strategy: McpCancellationStrategy;
-  readonly #reader: McpMessageReader;
-  readonly #writer: McpMessageWriter;
-  readonly #connection: MessageConnection;
+  readonly #reader: NdjsonMessageReader;
+  readonly #writer: NdjsonMessageWriter;
   readonly #outgoing: OutgoingRequests;
-  readonly #answerInvalidInput: boolean;
+  readonly #inbound = new InboundRequests();
   readonly #handlers = new McpHandlers();
   readonly #errorListeners = new Set<(error: Error) => void>();
   readonly #closeListeners = new Set<() => void>();
+  readonly #answerInvalidInput: boolean;
   readonly #endGraceMs: number | undefined;
+  readonly #defaultTimeoutMs: number | undefined;
+  readonly #maxInbound: number;
+  readonly #match: ResultLineMatch = { id: 0, start: 0, end: 0 };
+  #nextId = 0;
   #isListening = false;
   #isClosed = false;
   /** The readable ended: the requests already read are being answered, then the connection closes. */
   #isEnding = false;
   #endTimer: NodeJS.Timeout | undefined;
+  #pausedBy = 0;
 
   constructor(
     readable: NodeJS.ReadableStream,
     writable: NodeJS.WritableStream,
     options: McpConnectionOptions,
   ) {
-    const defaultTimeoutMs = normalizeTimeoutMs(options.defaultRequestTimeoutMs, "defaultRequestTimeoutMs");
+    this.#defaultTimeoutMs = normalizeTimeoutMs(options.defaultRequestTimeoutMs, "defaultRequestTimeoutMs");
     if (options.answerInvalidInput !== undefined && typeof options.answerInvalidInput !== "boolean") {
       throw new TypeError(`answerInvalidInput must be a boolean, got ${String(options.answerInvalidInput)}`);
     }
     this.#answerInvalidInput = options.answerInvalidInput ?? true;
     this.#endGraceMs = normalizeTimeoutMs(options.endGraceMs ?? DEFAULT_END_GRACE_MS, "endGraceMs");
+    const maxInbound = options.maxInboundRequests ?? DEFAULT_MAX_INBOUND_REQUESTS;
+    if (!Number.isSafeInteger(maxInbound) || maxInbound < 1) {
+      throw new TypeError(`maxInboundRequests must be a positive integer, got ${String(maxInbound)}`);
+    }
+    this.#maxInbound = maxInbound;
     this.#readable = readable;
-    this.#ownsLargeIds = options.largeIds === undefined;
-    this.#largeIds = options.largeIds ?? new LargeIdTable();
-    const framingReader = new NdjsonMessageReader(readable, {
+    this.#reader = new NdjsonMessageReader(readable, {
       maxMessageBytes: options.maxMessageBytes,
       partialMessageTimeoutMs: options.partialMessageTimeoutMs,
-      largeIds: this.#largeIds,
+      claimLine: this.#claimLine,
     });
-    const framingWriter = new NdjsonMessageWriter(writable, { largeIds: this.#largeIds });
-    this.#inbound = new InboundRequests(this.#largeIds);
-    this.#strategy = new McpCancellationStrategy(this.#inbound, (requestId, reason) =>
-      this.#write(McpMethod.Cancelled, reason === undefined ? { requestId } : { requestId, reason }),
-    );
-    this.#reader = new McpMessageReader(framingReader, {
-      inbound: this.#inbound,
-      onCancelled: (params) => this.#onPeerCancelled(params),
+    this.#writer = new NdjsonMessageWriter(writable, { highWaterMark: options.writeHighWaterMark });
+    this.#outgoing = new OutgoingRequests((id, reason) => {
+      this.#writer.writeLine(
+        `{"jsonrpc":"2.0","method":"${McpMethod.Cancelled}","params":{"requestId":${id},"reason":${JSON.stringify(reason)}}}`,
+      );
     });
-    this.#writer = new McpMessageWriter(framingWriter, this.#inbound, this.#largeIds);
-    this.#connection = createMessageConnection(this.#reader, this.#writer, SILENT_LOGGER, {
-      cancellationStrategy: this.#strategy,
+    this.#reader.onClose(() => this.#onReadableEnd());
+    this.#reader.onError((error) => this.#onReadError(error));
+    this.#writer.onClose(() => this.dispose());
+    this.#writer.onError(([error]) => {
+      this.#emitError(error);
+      this.dispose(
+        new RequestError(RequestErrorCode.WriteFailed, `writing to the peer failed: ${error.message}`, {
+          cause: error,
+        }),
+      );
     });
-    this.#outgoing = new OutgoingRequests(this.#connection, this.#strategy, this.#reader, defaultTimeoutMs);
-    this.#connection.onRequest((method: string, params: unknown, token: CancellationToken) =>
-      this.#dispatchRequest(method, params, token),
-    );
-    this.#connection.onNotification((method: string, params: unknown) =>
-      this.#dispatchNotification(method, params),
-    );
-    // vscode-jsonrpc leaves pending requests pending on close: dispose() rejects them (as ConnectionClosed).
-    // Its own close handler runs first and only stops new outgoing traffic through the library, which this
-    // class does not use for responses: queued requests are still handled and answered.
-    framingReader.onClose(() => this.#onReadableEnd());
-    framingWriter.onClose(() => this.dispose());
-    framingReader.onError((error) => this.#onReadError(error));
-    framingWriter.onError(([error]) => this.#emitError(error));
   }
 
   get isClosed(): boolean {
     return this.#isClosed;
   }
 
+  get queuedBytes(): number {
+    return this.#writer.queuedBytes;
+  }
+
+  get needsDrain(): boolean {
+    return this.#writer.needsDrain;
+  }
+
+  onDrain(listener: () => void): Disposable {
+    return this.#writer.onDrain(listener);
+  }
+
   listen(): void {
     if (this.#isListening || this.#isClosed) return;
     this.#isListening = true;
-    this.#connection.listen();
+    this.#reader.listen(this.#onMessage);
   }
 
-  sendRequest<R = unknown>(method: string, params?: unknown, options: RequestOptions = {}): Promise<R> {
+  pause(): void {
+    this.#setPaused(PAUSED_BY_OWNER, true);
+  }
+
+  resume(): void {
+    this.#setPaused(PAUSED_BY_OWNER, false);
+  }
+
+  sendRequest(method: string, params?: unknown, options: RequestOptions = {}): Promise<never> {
     if (typeof method !== "string") {
       return Promise.reject(new TypeError(`method must be a string, got ${String(method)}`));
     }
     if (this.#isClosed || this.#isEnding) return Promise.reject(closedError(method));
-    if (!this.#isListening) {
+    let timeoutMs = this.#defaultTimeoutMs;
+    if (options.timeoutMs !== undefined) {
+      try {
+        timeoutMs = normalizeTimeoutMs(options.timeoutMs, "timeoutMs");
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    }
+    const signal = options.signal;
+    // Never sent, so nothing to cancel.
+    if (signal?.aborted === true) {
       return Promise.reject(
-        new ProtocolError(ErrorCode.InternalError, `cannot send ${method}: call listen() first`),
+        new RequestError(RequestErrorCode.Aborted, `Request ${method} was aborted`, {
+          method,
+          elapsedMs: 0,
+          cause: signal.reason,
+        }),
       );
     }
-    return this.#outgoing.send(method, params, options) as Promise<R>;
+    const id = this.#nextId++;
+    const line = serializeMessage(`{"jsonrpc":"2.0","id":${id},"method":`, method, params);
+    if (typeof line !== "string") return Promise.reject(line);
+    return new Promise((resolve, reject) => {
+      const request = new OutgoingRequest(
+        this.#outgoing,
+        id,
+        method,
+        options.raw === true,
+        resolve as (value: unknown) => void,
+        reject,
+        signal,
+        timeoutMs,
+      );
+      this.#outgoing.add(request);
+      if (!this.#writer.writeLine(line)) {
+        this.#outgoing.fail(id, new RequestError(RequestErrorCode.WriteFailed, `cannot write ${method}`, { method }));
+      }
+    });
   }
 
   sendNotification(method: string, params?: unknown): Promise<void> {
@@ -248,9 +195,10 @@ class Connection implements McpConnection {
       return Promise.reject(new TypeError(`method must be a string, got ${String(method)}`));
     }
     if (this.#isClosed) return Promise.reject(closedError(method));
-    return this.#write(method, params).catch((error: unknown) => {
-      throw toProtocolError(error);
-    });
+    const line = serializeMessage(`{"jsonrpc":"2.0","method":`, method, params);
+    if (typeof line !== "string") return Promise.reject(line);
+    if (!this.#writer.writeLine(line)) return Promise.reject(closedError(method));
+    return Promise.resolve();
   }
 
   onRequest(method: string, handler: RequestHandler): Disposable;
@@ -278,20 +226,20 @@ class Connection implements McpConnection {
     return { dispose: () => this.#closeListeners.delete(listener) };
   }
 
-  dispose(): void {
+  dispose(reason?: Error): void {
     if (this.#isClosed) return;
     this.#isClosed = true;
     if (this.#endTimer !== undefined) clearTimeout(this.#endTimer);
     this.#endTimer = undefined;
-    this.#writer.close();
-    const error = closedError(undefined);
-    this.#outgoing.rejectAll(error);
-    this.#inbound.abortAll(error);
-    this.#connection.dispose();
-    // The framing reader lets go of the readable's 'error' event: a late error must still not crash the process.
+    this.#outgoing.rejectAll((request) =>
+      reason instanceof RequestError ? reason : closedError(request.method, reason),
+    );
+    this.#inbound.abortAll(closedError(undefined));
+    this.#reader.dispose();
+    this.#writer.dispose();
+    // The reader lets go of the readable's 'error' event: a late error must still not crash the process.
     if (!this.#readable.listeners("error").includes(ignoreStreamError))
       this.#readable.on("error", ignoreStreamError);
-    if (this.#ownsLargeIds) this.#largeIds.clear();
     const listeners = [...this.#closeListeners];
     this.#closeListeners.clear();
     for (const listener of listeners) {
@@ -303,50 +251,153 @@ class Connection implements McpConnection {
     }
   }
 
-  /** Write a notification straight to the writer: params exactly as given, in order with everything else. */
-  #write(method: string, params: unknown): Promise<void> {
-    const message = params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params };
-    return this.#writer.write(message as Message);
+  #setPaused(bit: number, paused: boolean): void {
+    const before = this.#pausedBy;
+    this.#pausedBy = paused ? before | bit : before & ~bit;
+    if (before === 0 && this.#pausedBy !== 0) this.#reader.pause();
+    else if (before !== 0 && this.#pausedBy === 0 && !this.#isClosed) this.#reader.resume();
   }
 
-  async #dispatchRequest(method: string, params: unknown, token: CancellationToken): Promise<unknown> {
-    const entry = this.#strategy.entryOf(token);
-    if (entry === undefined)
-      throw new ResponseError(ErrorCode.InternalError, `no request state for ${method}`);
-    const context: IncomingRequestContext = { id: entry.id, method, signal: entry.controller.signal };
+  /** A success reply to a raw request, recognised without parsing: handed over as text. */
+  readonly #claimLine = (line: string): boolean => {
+    if (this.#outgoing.rawCount === 0) return false;
+    const match = this.#match;
+    if (!matchResultLine(line, match)) return false;
+    const request = this.#outgoing.get(match.id);
+    if (request === undefined || !request.raw || !this.#outgoing.take(request)) return false;
+    request.resolve(RawJson.fromText(line.slice(match.start, match.end)));
+    return true;
+  };
+
+  readonly #onMessage = (message: Message, line: string): void => {
+    const record = message as unknown as Record<string, unknown>;
+    const method = record.method;
+    if (typeof method !== "string") this.#onResponse(record);
+    else if (record.id === undefined) this.#onNotification(method, record.params);
+    else this.#onRequest(record.id as string | number, method, record.params, line);
+  };
+
+  #onRequest(peerId: string | number, method: string, params: unknown, line: string): void {
+    if (this.#isClosed) return;
+    const id = exactRequestId(peerId, line);
+    if (id === undefined) {
+      this.#onReadError(
+        new FramingError(
+          "ERR_FRAME_INVALID",
+          "not a JSON-RPC 2.0 message: request id beyond 2^53 is not written as a plain integer literal",
+          line.slice(0, 200),
+          Buffer.byteLength(line),
+        ),
+      );
+      return;
+    }
+    const request = new InboundRequest(id, method);
+    this.#inbound.add(request);
+    if (this.#inbound.size > this.#maxInbound) this.#setPaused(PAUSED_BY_INBOUND, true);
+    let result: unknown;
     try {
-      return await this.#handlers.handleRequest(method, params, context);
+      result = this.#handlers.callRequest(method, params, request);
     } catch (error) {
-      const wire = error as ProtocolError;
-      throw new ResponseError(wire.code, wire.message, wire.data);
+      this.#respondWithError(request, error);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (value: unknown) => this.#respond(request, value),
+        (error: unknown) => this.#respondWithError(request, error),
+      );
+    } else this.#respond(request, result);
+  }
+
+  /** Forget an answered request; true when its response is to be written. */
+  #finish(request: InboundRequest): boolean {
+    const live = this.#inbound.delete(request);
+    if (this.#pausedBy & PAUSED_BY_INBOUND && this.#inbound.size <= this.#maxInbound) {
+      this.#setPaused(PAUSED_BY_INBOUND, false);
+    }
+    return live && !request.cancelled && !this.#isClosed;
+  }
+
+  #respond(request: InboundRequest, result: unknown): void {
+    if (!this.#finish(request)) return;
+    let resultText: string | undefined;
+    try {
+      resultText = result instanceof RawJson ? result.text : JSON.stringify(result ?? {});
+    } catch (error) {
+      this.#writeError(
+        request.idText,
+        new ProtocolError(
+          ErrorCode.InternalError,
+          `the result of ${request.method} could not be serialized: ${toError(error).message}`,
+        ),
+      );
+      return;
+    }
+    // MCP results are objects: a handler returning a function or a symbol answers {}.
+    this.#writer.writeLine(`{"jsonrpc":"2.0","id":${request.idText},"result":${resultText ?? "{}"}}`);
+  }
+
+  #respondWithError(request: InboundRequest, error: unknown): void {
+    if (this.#finish(request)) this.#writeError(request.idText, toProtocolError(error));
+  }
+
+  /** An error response; `idText` undefined: without `id` (the request could not be read). */
+  #writeError(idText: string | undefined, error: ProtocolError): void {
+    let errorText: string;
+    try {
+      errorText = JSON.stringify(error.toJSON());
+    } catch {
+      errorText = JSON.stringify({ code: error.code, message: error.message });
+    }
+    const id = idText === undefined ? "" : `"id":${idText},`;
+    this.#writer.writeLine(`{"jsonrpc":"2.0",${id}"error":${errorText}}`);
+  }
+
+  #onNotification(method: string, params: unknown): void {
+    if (method === McpMethod.Cancelled) {
+      this.#onPeerCancelled(params);
+      return;
+    }
+    try {
+      const result = this.#handlers.callNotification(method, params);
+      if (result instanceof Promise) {
+        result.catch((error: unknown) => this.#notificationFailed(method, error));
+      }
+    } catch (error) {
+      this.#notificationFailed(method, error);
     }
   }
 
-  async #dispatchNotification(aliasedMethod: string, params: unknown): Promise<void> {
-    const method = unaliasNotificationMethod(aliasedMethod);
-    try {
-      await this.#handlers.handleNotification(method, params);
-    } catch (error) {
-      this.#emitError(new Error(`notification handler for ${method} failed`, { cause: error }));
+  #notificationFailed(method: string, error: unknown): void {
+    this.#emitError(new Error(`notification handler for ${method} failed`, { cause: error }));
+  }
+
+  #onResponse(record: Record<string, unknown>): void {
+    const request = this.#outgoing.get(record.id);
+    // A late reply (after a deadline or an abort) or one to no request of ours: dropped.
+    if (request === undefined || !this.#outgoing.take(request)) return;
+    const error = record.error;
+    if (error !== undefined) {
+      request.reject(peerError(error));
+      return;
     }
+    request.resolve(request.raw ? RawJson.fromValue(record.result) : record.result);
   }
 
   #onPeerCancelled(params: unknown): void {
     // MCP: "Invalid cancellation notifications SHOULD be ignored", as are unknown or finished ids.
-    if (typeof params !== "object" || params === null) return;
-    const { requestId, reason } = params as { requestId?: unknown; reason?: unknown };
+    if (!isObject(params)) return;
+    const { requestId, reason } = params;
     if (typeof requestId !== "string" && typeof requestId !== "number") return;
     const peerReason = typeof reason === "string" ? reason : undefined;
-    for (const entry of this.#inbound.findByPeerId(requestId)) {
-      if (entry.cancelled) continue;
-      entry.cancelled = true;
-      const data: PeerCancelledData =
-        peerReason === undefined
-          ? { reason: "cancelled", method: entry.method }
-          : { reason: "cancelled", method: entry.method, peerReason };
-      abortInboundRequest(
-        entry,
-        new ProtocolError(ErrorCode.RequestTimeout, `${entry.method} was cancelled by the peer`, data),
+    for (const request of this.#inbound.find(requestId)) {
+      if (request.cancelled) continue;
+      request.cancelled = true;
+      request.abort(
+        new RequestError(RequestErrorCode.Cancelled, `${request.method} was cancelled by the peer`, {
+          method: request.method,
+          peerReason,
+        }),
       );
     }
   }
@@ -355,7 +406,7 @@ class Connection implements McpConnection {
   #onReadableEnd(): void {
     if (this.#isClosed || this.#isEnding) return;
     this.#isEnding = true;
-    this.#outgoing.rejectAll(closedError(undefined));
+    this.#outgoing.rejectAll((request) => closedError(request.method));
     void this.#inbound.whenEmpty().then(() => this.dispose());
     if (this.#endGraceMs !== undefined) this.#endTimer = setTimeout(() => this.dispose(), this.#endGraceMs);
   }
@@ -366,35 +417,29 @@ class Connection implements McpConnection {
   }
 
   /**
-   * A bad line: -32700 or -32600 without `id`; never a line shaped like a response. A line over the cap whose `id` the framing could tell is the
-   * reply to one of our pending requests, which fails at once; otherwise it was the peer's request, answered
-   * -32600 with that id so the peer's call settles.
+   * A bad line: -32700 or -32600 without `id`; never a line shaped like a response. A line over the cap whose
+   * `id` the framing could tell is the reply to one of our pending requests, which fails at once; otherwise it
+   * was the peer's request, answered -32600 with that id so the peer's call settles.
    */
   #answerFramingError(error: FramingError): void {
     if (error.isResponse) return;
     const id = error.code === "ERR_FRAME_TOO_LARGE" ? error.requestId : undefined;
     if (id !== undefined) {
-      const tooLarge = new ProtocolError(
-        ErrorCode.InternalError,
+      const tooLarge = new RequestError(
+        RequestErrorCode.ReplyTooLarge,
         `the reply was discarded: ${error.message}`,
-        { reason: "tooLarge", byteLength: error.byteLength } satisfies ReplyTooLargeData,
-        { cause: error },
+        { byteLength: error.byteLength, cause: error },
       );
-      if (this.#outgoing.failById(id, tooLarge)) return;
+      if (this.#outgoing.fail(id, tooLarge)) return;
     }
     if (!this.#answerInvalidInput) return;
     const parse = error.code === "ERR_FRAME_PARSE";
-    const response = {
-      jsonrpc: "2.0",
-      ...(id === undefined ? {} : { id }),
-      error: {
-        code: parse ? ErrorCode.ParseError : ErrorCode.InvalidRequest,
-        message: parse ? "Parse error" : "Invalid Request",
-        data: { detail: error.message },
-      },
-    };
-    // A failed write is reported by the writer's own error event.
-    this.#writer.writeDirect(response as unknown as Message).catch(() => {});
+    this.#writeError(
+      id === undefined ? undefined : JSON.stringify(id),
+      new ProtocolError(parse ? ErrorCode.ParseError : ErrorCode.InvalidRequest, parse ? "Parse error" : "Invalid Request", {
+        detail: error.message,
+      }),
+    );
   }
 
   #emitError(error: Error): void {
@@ -406,6 +451,42 @@ class Connection implements McpConnection {
       }
     }
   }
+}
+
+/**
+ * `head` + the method + params as one line, or the {@link RequestError} ERR_MESSAGE_UNSERIALIZABLE saying why
+ * the params cannot be sent: `JSON.stringify` failed (a cycle, a BigInt, a stack overflow on deep nesting) or the
+ * message would nest deeper than {@link MAX_JSON_DEPTH}.
+ */
+function serializeMessage(head: string, method: string, params: unknown): string | RequestError {
+  if (params === undefined) return `${head}${JSON.stringify(method)}}`;
+  let paramsText: string | undefined;
+  try {
+    paramsText = JSON.stringify(params);
+  } catch (error) {
+    return new RequestError(
+      RequestErrorCode.Unserializable,
+      `the params of ${method} cannot be serialized: ${toError(error).message}`,
+      { method, cause: error },
+    );
+  }
+  if (paramsText === undefined) return `${head}${JSON.stringify(method)}}`;
+  if (exceedsJsonDepth(paramsText, MAX_JSON_DEPTH - 1)) {
+    return new RequestError(
+      RequestErrorCode.Unserializable,
+      `the params of ${method} nest deeper than ${MAX_JSON_DEPTH} levels`,
+      { method },
+    );
+  }
+  return `${head}${JSON.stringify(method)},"params":${paramsText}}`;
+}
+
+/** The peer's error object as a {@link ProtocolError} (a code that is not an integer becomes -32603). */
+function peerError(error: unknown): ProtocolError {
+  const object = isObject(error) ? error : {};
+  const code = Number.isInteger(object.code) ? (object.code as number) : ErrorCode.InternalError;
+  const message = typeof object.message === "string" ? object.message : "";
+  return new ProtocolError(code, message, object.data);
 }
 
 /** Shared by every connection, so a stream outliving many connections gets it once. */

@@ -1,4 +1,4 @@
-import { ErrorCode, ProtocolError, toProtocolError } from "./errors.js";
+import { ErrorCode, ProtocolError } from "./errors.js";
 import type {
   Disposable,
   FallbackNotificationHandler,
@@ -6,7 +6,7 @@ import type {
   IncomingRequestContext,
   NotificationHandler,
   RequestHandler,
-} from "./mcpConnection.js";
+} from "./mcpConnectionTypes.js";
 
 /**
  * The request and notification handlers of one connection: one per method (a later registration replaces an
@@ -63,28 +63,21 @@ export class McpHandlers {
   }
 
   /**
-   * The result to send for a request: the handler's (`undefined` or `null` → `{}`, since MCP results are objects
-   * and vscode-jsonrpc would send `result: null`). Rejects with the `ProtocolError` to answer: the one the handler
-   * threw (private codes made public), -32603 for anything else it threw, -32601 when no handler exists.
+   * Call the request's handler (or the fallback) synchronously and return what it returns (perhaps a promise).
+   * Throws what the handler throws, and a -32601 `ProtocolError` when there is no handler.
    */
-  async handleRequest(method: string, params: unknown, context: IncomingRequestContext): Promise<unknown> {
-    try {
-      const handler = this.#requests.get(method);
-      const fallback = this.#fallbackRequest;
-      let result: unknown;
-      if (handler !== undefined) result = await handler(params, context);
-      else if (fallback !== undefined) result = await fallback(method, params, context);
-      else throw new ProtocolError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
-      return result ?? {};
-    } catch (error) {
-      throw toProtocolError(error);
-    }
+  callRequest(method: string, params: unknown, context: IncomingRequestContext): unknown {
+    const handler = this.#requests.get(method);
+    if (handler !== undefined) return handler(params, context);
+    const fallback = this.#fallbackRequest;
+    if (fallback !== undefined) return fallback(method, params, context);
+    throw new ProtocolError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
   }
 
-  /** Run the notification's handler (or the fallback); rejects with what the handler threw. */
-  async handleNotification(method: string, params: unknown): Promise<void> {
+  /** Call the notification's handler (or the fallback) synchronously; returns what it returns. */
+  callNotification(method: string, params: unknown): unknown {
     const handler = this.#notifications.get(method);
-    if (handler !== undefined) await handler(params);
-    else await this.#fallbackNotification?.(method, params);
+    if (handler !== undefined) return handler(params);
+    return this.#fallbackNotification?.(method, params);
   }
 }

@@ -1,51 +1,120 @@
-import { CancellationTokenSource, ConnectionError, ResponseError } from "vscode-jsonrpc/node";
-import type { Message, MessageConnection } from "vscode-jsonrpc/node";
-import { ErrorCode, ProtocolError, toPublicErrorCode } from "./errors.js";
-import type { RequestTimeoutData } from "./errors.js";
-import type { McpCancellationStrategy } from "./mcpCancellationStrategy.js";
-import type { RequestId, RequestOptions } from "./mcpConnection.js";
-import type { McpMessageReader } from "./mcpMessageReader.js";
 import { McpMethod } from "./mcpTypes.js";
+import { RequestError, RequestErrorCode } from "./requestError.js";
 
-/** The longest delay `setTimeout` honours (about 24.8 days); longer deadlines are refused. */
-const MAX_TIMER_MS = 2_147_483_647;
+/** One request sent to the peer and not yet settled. It is its own `'abort'` listener (no closure per request). */
+export class OutgoingRequest {
+  timer: NodeJS.Timeout | undefined;
+  readonly startedAt = performance.now();
+
+  constructor(
+    readonly table: OutgoingRequests,
+    readonly id: number,
+    readonly method: string,
+    readonly raw: boolean,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (error: Error) => void,
+    readonly signal: AbortSignal | undefined,
+    readonly timeoutMs: number | undefined,
+  ) {}
+
+  handleEvent(): void {
+    this.table.abort(this);
+  }
+}
+
+function onRequestTimeout(request: OutgoingRequest): void {
+  request.table.expire(request);
+}
 
 /**
- * A deadline option in ms: `undefined` or `Infinity` → none; otherwise a finite number from 0 to
- * {@link MAX_TIMER_MS}. Throws a `TypeError` naming the option.
+ * The requests of one connection that await the peer's reply, by id (the connection's own integers). Each has at
+ * most one timer (its deadline) and one `'abort'` listener (its caller's signal); both are dropped when it
+ * settles. On deadline or abort it rejects at once with a {@link RequestError} and the peer is sent
+ * `notifications/cancelled` (never for `initialize`); a late reply then finds nothing and is dropped.
  */
-export function normalizeTimeoutMs(value: unknown, name: string): number | undefined {
-  if (value === undefined || value === Infinity) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
-    throw new TypeError(
-      `${name} must be a number of ms from 0 to ${MAX_TIMER_MS} (or Infinity), got ${String(value)}`,
+export class OutgoingRequests {
+  readonly #pending = new Map<number, OutgoingRequest>();
+  readonly #sendCancelled: (id: number, reason: string) => void;
+  /** Pending requests that asked for a raw result: the reader's fast path is tried only while there are some. */
+  rawCount = 0;
+
+  constructor(sendCancelled: (id: number, reason: string) => void) {
+    this.#sendCancelled = sendCancelled;
+  }
+
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /** Track a request just written; arms its deadline and listens to its signal. */
+  add(request: OutgoingRequest): void {
+    this.#pending.set(request.id, request);
+    if (request.raw) this.rawCount++;
+    if (request.timeoutMs !== undefined) {
+      request.timer = setTimeout(onRequestTimeout, request.timeoutMs, request);
+    }
+    request.signal?.addEventListener("abort", request, { once: true });
+  }
+
+  get(id: unknown): OutgoingRequest | undefined {
+    return typeof id === "number" ? this.#pending.get(id) : undefined;
+  }
+
+  /** Forget `request` (it is settling); false when it already was. */
+  take(request: OutgoingRequest): boolean {
+    if (this.#pending.get(request.id) !== request) return false;
+    this.#pending.delete(request.id);
+    if (request.raw) this.rawCount--;
+    if (request.timer !== undefined) clearTimeout(request.timer);
+    request.signal?.removeEventListener("abort", request);
+    return true;
+  }
+
+  expire(request: OutgoingRequest): void {
+    if (!this.take(request)) return;
+    const timeoutMs = request.timeoutMs!;
+    this.#cancelAtPeer(request, `Request timed out after ${timeoutMs} ms`);
+    request.reject(
+      new RequestError(RequestErrorCode.Timeout, `Request ${request.method} timed out after ${timeoutMs} ms`, {
+        method: request.method,
+        timeoutMs,
+        elapsedMs: Math.round(performance.now() - request.startedAt),
+      }),
     );
   }
-  return value;
-}
 
-/** ConnectionClosed (-32000): the connection closed before `method` got a reply. */
-export function closedError(method: string | undefined): ProtocolError {
-  return new ProtocolError(
-    ErrorCode.ConnectionClosed,
-    method === undefined ? "Connection closed" : `Connection closed: ${method} got no reply`,
-  );
-}
+  abort(request: OutgoingRequest): void {
+    if (!this.take(request)) return;
+    const reason: unknown = request.signal?.reason;
+    this.#cancelAtPeer(request, describeAbortReason(reason));
+    request.reject(
+      new RequestError(RequestErrorCode.Aborted, `Request ${request.method} was aborted`, {
+        method: request.method,
+        elapsedMs: Math.round(performance.now() - request.startedAt),
+        cause: reason,
+      }),
+    );
+  }
 
-function timeoutError(method: string, timeoutMs: number): ProtocolError {
-  const data: RequestTimeoutData = { reason: "timeout", method, timeoutMs };
-  return new ProtocolError(
-    ErrorCode.RequestTimeout,
-    `Request ${method} timed out after ${timeoutMs} ms`,
-    data,
-  );
-}
+  /** Reject request `id` with `error`, sending nothing. False when no such request is pending. */
+  fail(id: unknown, error: Error): boolean {
+    const request = this.get(id);
+    if (request === undefined || !this.take(request)) return false;
+    request.reject(error);
+    return true;
+  }
 
-function abortedError(method: string, reason: unknown): ProtocolError {
-  const data: RequestTimeoutData = { reason: "aborted", method };
-  return new ProtocolError(ErrorCode.RequestTimeout, `Request ${method} was aborted`, data, {
-    cause: reason,
-  });
+  /** Reject every pending request with what `errorFor` makes of it; nothing is sent. */
+  rejectAll(errorFor: (request: OutgoingRequest) => Error): void {
+    for (const request of [...this.#pending.values()]) {
+      if (this.take(request)) request.reject(errorFor(request));
+    }
+  }
+
+  #cancelAtPeer(request: OutgoingRequest, reason: string): void {
+    // MCP: "The `initialize` request MUST NOT be cancelled by clients."
+    if (request.method !== McpMethod.Initialize) this.#sendCancelled(request.id, reason);
+  }
 }
 
 /** The `reason` text of `notifications/cancelled` for an abort with `reason`. */
@@ -53,149 +122,4 @@ function describeAbortReason(reason: unknown): string {
   if (reason instanceof Error && reason.message !== "") return reason.message;
   if (typeof reason === "string" && reason !== "") return reason;
   return "Request aborted";
-}
-
-/** What vscode-jsonrpc rejected a request with, as the caller sees it. */
-function toCallerError(error: unknown, method: string): ProtocolError {
-  if (error instanceof ProtocolError) return error;
-  if (error instanceof ResponseError) {
-    return new ProtocolError(toPublicErrorCode(error.code), error.message, error.data, { cause: error });
-  }
-  if (error instanceof ConnectionError) return closedError(method);
-  const message = error instanceof Error ? error.message : String(error);
-  return new ProtocolError(ErrorCode.InternalError, `Request ${method} failed: ${message}`, undefined, {
-    cause: error,
-  });
-}
-
-/**
- * The outgoing requests of one connection: sends them through vscode-jsonrpc and races each against its
- * deadline, its `AbortSignal` and the connection's close.
- *
- * On deadline or abort the caller's promise rejects at once with RequestTimeout (-32001, data
- * {@link RequestTimeoutData}); `notifications/cancelled` goes out (never for `initialize`, which MCP says
- * MUST NOT be cancelled); a synthetic error reply settles the library's own promise (which otherwise would
- * never settle), so a late reply from the peer finds no request and is dropped.
- */
-export class OutgoingRequests {
-  readonly #connection: MessageConnection;
-  readonly #strategy: McpCancellationStrategy;
-  readonly #reader: McpMessageReader;
-  readonly #defaultTimeoutMs: number | undefined;
-  readonly #failures = new Map<RequestId, (error: ProtocolError) => void>();
-  #isOpen = true;
-
-  constructor(
-    connection: MessageConnection,
-    strategy: McpCancellationStrategy,
-    reader: McpMessageReader,
-    defaultTimeoutMs: number | undefined,
-  ) {
-    this.#connection = connection;
-    this.#strategy = strategy;
-    this.#reader = reader;
-    this.#defaultTimeoutMs = defaultTimeoutMs;
-  }
-
-  send(method: string, params: unknown, options: RequestOptions): Promise<unknown> {
-    let timeoutMs: number | undefined;
-    try {
-      timeoutMs =
-        options.timeoutMs === undefined
-          ? this.#defaultTimeoutMs
-          : normalizeTimeoutMs(options.timeoutMs, "timeoutMs");
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const signal = options.signal;
-    // Never sent, so nothing to cancel.
-    if (signal?.aborted === true) return Promise.reject(abortedError(method, signal.reason));
-
-    const source = new CancellationTokenSource();
-    const prepared = this.#strategy.prepareRequest(params);
-    let reply: Promise<unknown>;
-    try {
-      reply = this.#connection.sendRequest(method, source.token);
-    } catch (error) {
-      this.#strategy.discardPrepared();
-      source.dispose();
-      return Promise.reject(toCallerError(error, method));
-    }
-    const id = prepared.id;
-    if (id === undefined) {
-      // Cannot happen: the library calls enableCancellation synchronously inside sendRequest.
-      source.dispose();
-      return Promise.reject(new ProtocolError(ErrorCode.InternalError, `no id for request ${method}`));
-    }
-
-    return new Promise((resolve, reject) => {
-      let isSettled = false;
-      let timer: NodeJS.Timeout | undefined;
-      const settle = (): boolean => {
-        if (isSettled) return false;
-        isSettled = true;
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        this.#failures.delete(id);
-        return true;
-      };
-      /**
-       * Settle locally. `cancelReason`: tell the peer (never for `initialize`). `settleLibrary`: feed the library
-       * a synthetic error reply so it forgets the request (not needed once the connection is disposed).
-       */
-      const fail = (error: ProtocolError, cancelReason?: string, settleLibrary = true): void => {
-        if (!settle()) return;
-        if (cancelReason !== undefined && method !== McpMethod.Initialize) {
-          this.#strategy.cancelOutgoing(id, source, cancelReason);
-        }
-        if (settleLibrary) {
-          const synthetic = { jsonrpc: "2.0", id, error: { code: error.code, message: error.message } };
-          this.#reader.inject(synthetic as unknown as Message);
-        }
-        source.dispose();
-        reject(error);
-      };
-      const onAbort = (): void =>
-        fail(abortedError(method, signal?.reason), describeAbortReason(signal?.reason));
-
-      this.#failures.set(id, (error) => fail(error, undefined, this.#isOpen));
-      reply.then(
-        (result) => {
-          if (!settle()) return;
-          source.dispose();
-          resolve(result);
-        },
-        (error: unknown) => {
-          if (!settle()) return;
-          source.dispose();
-          reject(toCallerError(error, method));
-        },
-      );
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(
-          () => fail(timeoutError(method, timeoutMs), `Request timed out after ${timeoutMs} ms`),
-          timeoutMs,
-        );
-      }
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-  }
-
-  /**
-   * Reject pending request `id` at once with `error`, sending nothing (the peer's reply was unusable, e.g. over
-   * the size cap). Returns false when no such request is pending (ids are matched by type: `1` is not `"1"`).
-   */
-  failById(id: RequestId, error: ProtocolError): boolean {
-    const fail = this.#failures.get(id);
-    if (fail === undefined) return false;
-    fail(error);
-    return true;
-  }
-
-  /** Reject every pending request with `error` (the connection closed); nothing is sent. */
-  rejectAll(error: ProtocolError): void {
-    this.#isOpen = false;
-    const failures = [...this.#failures.values()];
-    for (const fail of failures) fail(error);
-  }
 }

@@ -1,0 +1,577 @@
+import { AbstractMessageReader } from "vscode-jsonrpc/node";
+import type { Disposable, Message, MessageReader } from "vscode-jsonrpc/node";
+import { FramingError } from "./framingError.js";
+import type { FramingErrorCode } from "./framingError.js";
+import { isResponseShaped, shapeProblem } from "./jsonRpcShape.js";
+import { findOversizeLineId, firstBytes, lastBytes } from "./oversizeLine.js";
+import type { Overflow } from "./oversizeLine.js";
+
+/** Default cap on one message (one line), in bytes: 64 MiB. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/** Default time a partial line may wait for more bytes before `onPartialMessage` fires: 10 s. */
+export const DEFAULT_PARTIAL_MESSAGE_TIMEOUT_MS = 10_000;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const OPEN_BRACE = 0x7b;
+const BYTE_ORDER_MARK = 0xfeff;
+const EXCERPT_CHARS = 200;
+const EMPTY = Buffer.alloc(0);
+/** Bytes decoded from an over-cap line for its excerpt (enough for 200 characters of any UTF-8). */
+const EXCERPT_BYTES = EXCERPT_CHARS * 4;
+/** Bytes kept from the end of an over-cap line, to find an `id` written last. */
+const TAIL_BYTES = 256;
+const CR_BUFFER = Buffer.from([CR]);
+
+/**
+ * Receives each message in read order, with the text of its line (a trailing `\r` may remain), for a caller that
+ * needs what `JSON.parse` loses (the exact digits of an id beyond 2^53).
+ */
+export type LineDataCallback = (message: Message, line: string) => void;
+
+/** Why a line was not delivered as a message. */
+export interface NdjsonReaderOptions {
+  /** Largest accepted line in bytes (default {@link DEFAULT_MAX_MESSAGE_BYTES}). */
+  maxMessageBytes?: number;
+  /**
+   * Sees each complete line (trailing `\r` removed, not empty) before it is parsed; returning `true` means the
+   * line was handled and it is neither parsed nor delivered. Lets a relay forward a line it recognises cheaply
+   * without parsing it. An exception is reported through `onError`, and the line is then dropped.
+   */
+  claimLine?: (line: string) => boolean;
+  /**
+   * Fire `onPartialMessage` (`{ messageToken, waitingTime }`) when part of a line has waited this long (ms) with
+   * no byte arriving, and again every period while it stays stalled. Default
+   * {@link DEFAULT_PARTIAL_MESSAGE_TIMEOUT_MS}; 0 disables. The timer is `unref()`'d.
+   */
+  partialMessageTimeoutMs?: number;
+}
+
+function normalizePartialMessageTimeoutMs(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_PARTIAL_MESSAGE_TIMEOUT_MS;
+  if (!Number.isFinite(value) || value < 0) {
+    throw new TypeError(`partialMessageTimeoutMs must be a non-negative number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function normalizeMaxMessageBytes(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_MESSAGE_BYTES;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`maxMessageBytes must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Reads newline-delimited JSON-RPC 2.0 messages from a byte stream.
+ *
+ * - Linear in input size: chunks are kept in a list, only new bytes are scanned for `\n`, and a line that spans
+ *   chunks is concatenated once, when complete. UTF-8 is decoded on complete lines only.
+ * - A trailing `\r` and a leading byte-order mark are tolerated; blank (whitespace-only) lines are skipped.
+ * - A line longer than `maxMessageBytes` is dropped while it arrives (buffered bytes never exceed the cap; only
+ *   its first 800 and last 257 bytes are kept) and reported once as ERR_FRAME_TOO_LARGE when it ends (newline,
+ *   end or close of the stream), with its full size and, when found at either end, its `requestId`.
+ * - A bad line is reported through `onError` as a {@link FramingError} and reading continues: invalid JSON →
+ *   ERR_FRAME_PARSE; valid JSON that is not one JSON-RPC 2.0 message object (a batch array, a scalar, no
+ *   `jsonrpc: "2.0"`, a non-string `method`, a request id that is null, fractional or not a string/number,
+ *   params that are not an object/array, a response without `result`/`error`, a response without an id or
+ *   with id null, which MCP forbids and nobody can route) → ERR_FRAME_INVALID. A line shaped like a response
+ *   says so in {@link FramingError.isResponse}.
+ * - A request id that is an integer beyond 2^53 passes (the callback gets the line's text with each message, so
+ *   the exact digits can be read from it).
+ * - `claimLine` (an option) sees each complete line before it is parsed and may take it.
+ * - `pause()` stops delivering at the next line, even inside a chunk, and pauses the stream; `resume()` goes on
+ *   where it stopped. Bytes already read wait in the reader meanwhile (at most the chunks in flight).
+ * - Nesting depth is not capped here: `JSON.parse` copes with any depth, and a check would cost a scan of every
+ *   line; the writer rejects what it cannot serialize instead.
+ * - Bytes after the last `\n` when the stream ends are treated as a final line (delivered if valid).
+ * - A partial line that waits `partialMessageTimeoutMs` without a byte arriving fires `onPartialMessage`.
+ * - Stream `'end'`/`'close'` fire `onClose` once; a stream `'error'` fires `onError` with that error.
+ * - Nothing throws out of the stream handlers; an exception from the callback is reported through `onError`.
+ */
+export class NdjsonMessageReader extends AbstractMessageReader implements MessageReader {
+  readonly #readable: NodeJS.ReadableStream;
+  readonly #maxMessageBytes: number;
+  readonly #claimLine: ((line: string) => boolean) | undefined;
+  #callback: LineDataCallback | undefined;
+  /** Pieces of the current, incomplete line. */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  /** Inside an over-cap line: its bytes are dropped until the next `\n`. */
+  #overflow: Overflow | undefined;
+  /** A '\r' that arrived exactly at the cap, held back in case '\n' follows. */
+  #pendingCarriageReturn = false;
+  #closed = false;
+  #listening = false;
+  readonly #partialMessageTimeoutMs: number;
+  #partialTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastDataAt = 0;
+  /** Lines seen so far; identifies the stalled line in `onPartialMessage`. */
+  #messageToken = 0;
+  #consuming = false;
+  /** Chunks that arrived while a chunk was being consumed, or while paused. */
+  #backlog: Buffer[] = [];
+  #paused = false;
+  /** Complete lines (joined by `\n`) that were read but not delivered when `pause()` took effect. */
+  #deferred: string | undefined;
+  /** The stream ended while paused: finished on `resume()`. */
+  #endDeferred = false;
+
+  constructor(readable: NodeJS.ReadableStream, options: NdjsonReaderOptions = {}) {
+    super();
+    this.#readable = readable;
+    this.#maxMessageBytes = normalizeMaxMessageBytes(options.maxMessageBytes);
+    const claimLine = options.claimLine;
+    if (claimLine !== undefined && typeof claimLine !== "function") {
+      throw new TypeError(`claimLine must be a function, got ${typeof claimLine}`);
+    }
+    this.#claimLine = claimLine;
+    this.#partialMessageTimeoutMs = normalizePartialMessageTimeoutMs(options.partialMessageTimeoutMs);
+  }
+
+  /** Bytes of the current incomplete line held in memory (never more than `maxMessageBytes`). */
+  get bufferedBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  /** The configured cap in bytes. */
+  get maxMessageBytes(): number {
+    return this.#maxMessageBytes;
+  }
+
+  /** True while paused by {@link pause}. */
+  get isPaused(): boolean {
+    return this.#paused;
+  }
+
+  /**
+   * Stop delivering: no message is delivered after the current one until {@link resume}, and the stream is
+   * paused so the peer's writes back up into the pipe. Idempotent.
+   */
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#readable.pause();
+  }
+
+  /** Deliver what was held back, then read the stream again. Idempotent. */
+  resume(): void {
+    if (!this.#paused || this.#callback === undefined) {
+      this.#paused = false;
+      return;
+    }
+    this.#paused = false;
+    if (this.#consuming) return; // the loop in #onData goes on with the backlog
+    this.#consuming = true;
+    try {
+      const deferred = this.#deferred;
+      this.#deferred = undefined;
+      if (deferred !== undefined) this.#handleRegion(deferred);
+      this.#consumeBacklog();
+    } catch (error) {
+      this.fireError(error);
+    } finally {
+      this.#consuming = false;
+    }
+    if (this.#paused) return;
+    if (this.#endDeferred) this.#onEnd();
+    else this.#readable.resume();
+  }
+
+  /** Start reading; `callback` gets each message in order, with its line. Call at most once. */
+  listen(callback: LineDataCallback): Disposable {
+    if (this.#listening) throw new Error("NdjsonMessageReader.listen() called twice");
+    this.#listening = true;
+    this.#callback = callback;
+    const readable = this.#readable;
+    readable.on("data", this.#onData);
+    readable.on("end", this.#onEnd);
+    readable.on("close", this.#onClose);
+    readable.on("error", this.#onError);
+    return { dispose: () => this.#detach() };
+  }
+
+  /** Stop reading and release listeners. Idempotent. Does not close the stream. */
+  override dispose(): void {
+    this.#detach();
+    super.dispose();
+  }
+
+  #detach(): void {
+    this.#callback = undefined;
+    this.#backlog = [];
+    this.#deferred = undefined;
+    this.#clearPartialTimer();
+    this.#resetPending();
+    this.#overflow = undefined;
+    const readable = this.#readable;
+    readable.off("data", this.#onData);
+    readable.off("end", this.#onEnd);
+    readable.off("close", this.#onClose);
+    readable.off("error", this.#onError);
+  }
+
+  readonly #onData = (data: Buffer | Uint8Array | string): void => {
+    if (this.#consuming || this.#paused) {
+      // Re-entered (the callback pushed into this very stream, which emits 'data' synchronously), or a chunk
+      // already on its way when the stream was paused. Keep order.
+      this.#backlog.push(toBuffer(data));
+      return;
+    }
+    this.#consuming = true;
+    try {
+      this.#consume(toBuffer(data));
+      this.#consumeBacklog();
+      if (this.#partialMessageTimeoutMs > 0) {
+        this.#lastDataAt = Date.now();
+        if (this.#partialTimer === undefined && this.#hasPartialLine()) {
+          this.#armPartialTimer(this.#partialMessageTimeoutMs);
+        }
+      }
+    } catch (error) {
+      // Defensive: #consume reports bad lines itself; anything else must still not escape the 'data' handler.
+      this.fireError(error);
+    } finally {
+      this.#consuming = false;
+    }
+  };
+
+  /** Consume the chunks held back, in order, until paused. */
+  #consumeBacklog(): void {
+    while (!this.#paused && this.#deferred === undefined && this.#backlog.length > 0) {
+      this.#consume(this.#backlog.shift()!);
+    }
+  }
+
+  #hasPartialLine(): boolean {
+    return this.#pendingBytes > 0 || this.#pendingCarriageReturn || this.#overflow !== undefined;
+  }
+
+  // One timer per period rather than one per chunk: it re-arms itself for the time left since the last byte.
+  #armPartialTimer(delayMs: number): void {
+    const timer = setTimeout(this.#onPartialTimer, delayMs);
+    timer.unref();
+    this.#partialTimer = timer;
+  }
+
+  readonly #onPartialTimer = (): void => {
+    this.#partialTimer = undefined;
+    if (this.#closed || this.#callback === undefined || !this.#hasPartialLine()) return;
+    const waited = Date.now() - this.#lastDataAt;
+    if (waited >= this.#partialMessageTimeoutMs) {
+      this.firePartialMessage({ messageToken: this.#messageToken, waitingTime: waited });
+      this.#armPartialTimer(this.#partialMessageTimeoutMs);
+    } else {
+      this.#armPartialTimer(this.#partialMessageTimeoutMs - waited);
+    }
+  };
+
+  #clearPartialTimer(): void {
+    if (this.#partialTimer !== undefined) clearTimeout(this.#partialTimer);
+    this.#partialTimer = undefined;
+  }
+
+  readonly #onEnd = (): void => {
+    if (this.#paused || this.#deferred !== undefined || this.#backlog.length > 0) {
+      // Lines are still held back: the end is handled once they are delivered.
+      this.#endDeferred = true;
+      return;
+    }
+    this.#endDeferred = false;
+    try {
+      // Bytes after the last '\n' are a final line.
+      if (this.#overflow !== undefined) this.#finishOverflow();
+      else if (this.#pendingBytes > 0 || this.#pendingCarriageReturn) this.#completeLine(EMPTY);
+      this.#resetPending();
+    } catch (error) {
+      this.fireError(error);
+    }
+    this.#fireCloseOnce();
+  };
+
+  readonly #onClose = (): void => {
+    try {
+      if (this.#overflow !== undefined && !this.#closed) this.#finishOverflow();
+    } catch (error) {
+      this.fireError(error);
+    }
+    this.#fireCloseOnce();
+  };
+
+  readonly #onError = (error: unknown): void => {
+    this.fireError(error);
+  };
+
+  #fireCloseOnce(): void {
+    this.#clearPartialTimer();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.fireClose();
+  }
+
+  #consume(chunk: Buffer): void {
+    const length = chunk.length;
+    if (length === 0) return;
+    let start = 0;
+    if (this.#overflow !== undefined) {
+      const newline = chunk.indexOf(LF);
+      if (newline < 0) {
+        this.#extendOverflow(chunk);
+        return;
+      }
+      this.#extendOverflow(chunk.subarray(0, newline));
+      this.#finishOverflow();
+      start = newline + 1;
+    } else if (this.#pendingBytes > 0 || this.#pendingCarriageReturn) {
+      const newline = chunk.indexOf(LF);
+      if (newline < 0) {
+        this.#appendPending(chunk);
+        return;
+      }
+      this.#completeLine(chunk.subarray(0, newline));
+      start = newline + 1;
+    }
+    if (start >= length) return;
+    const last = chunk.lastIndexOf(LF);
+    if (last >= start) {
+      if (last - start <= this.#maxMessageBytes) {
+        // Every line in this region fits the cap: decode the region once and split the text.
+        this.#handleRegion(chunk.toString("utf8", start, last));
+      } else {
+        this.#handleLinesOneByOne(chunk, start, last);
+      }
+      start = last + 1;
+    }
+    if (start < length && this.#callback !== undefined) this.#appendPending(chunk.subarray(start));
+  }
+
+  /** Complete lines between `start` and the `\n` at `last`, checked against the cap one by one. */
+  #handleLinesOneByOne(chunk: Buffer, start: number, last: number): void {
+    while (start <= last) {
+      const newline = chunk.indexOf(LF, start);
+      const line = chunk.subarray(start, newline);
+      if (this.#contentLength(line) > this.#maxMessageBytes) this.#reportTooLarge(line, line, line.length);
+      else this.#handleLinePieces([line], line.length);
+      start = newline + 1;
+    }
+  }
+
+  /** The lines of `text` (complete lines, without the last line's `\n`). */
+  #handleRegion(text: string): void {
+    const end = text.length;
+    let start = 0;
+    while (start <= end) {
+      // One try around the loop rather than one per message keeps the per-line path lean; a callback that
+      // throws is reported and the next line is read.
+      try {
+        while (start <= end) {
+          if (this.#paused) {
+            this.#deferred = start === 0 ? text : text.slice(start);
+            return;
+          }
+          let newline = text.indexOf("\n", start);
+          if (newline < 0) newline = end;
+          const line = start === 0 && newline === end ? text : text.slice(start, newline);
+          start = newline + 1;
+          this.#handleLine(line);
+          if (this.#callback === undefined) return; // disposed by the callback
+        }
+      } catch (error) {
+        this.fireError(error);
+        if (this.#callback === undefined) return;
+      }
+    }
+  }
+
+  /** Add bytes of a line whose end has not arrived yet, enforcing the cap. */
+  #appendPending(piece: Buffer): void {
+    if (piece.length === 0) return;
+    const seen = this.#pendingBytes + (this.#pendingCarriageReturn ? 1 : 0) + piece.length;
+    if (seen <= this.#maxMessageBytes) {
+      this.#pending.push(piece);
+      this.#pendingBytes = seen;
+      return;
+    }
+    if (seen === this.#maxMessageBytes + 1 && piece[piece.length - 1] === CR) {
+      // A line of exactly the cap followed by "\r\n": hold the '\r' back instead of buffering it.
+      this.#pending.push(piece.subarray(0, piece.length - 1));
+      this.#pendingBytes = this.#maxMessageBytes;
+      this.#pendingCarriageReturn = true;
+      return;
+    }
+    const pieces = this.#pending;
+    if (this.#pendingCarriageReturn) pieces.push(CR_BUFFER);
+    pieces.push(piece);
+    this.#overflow = {
+      head: firstBytes(pieces, EXCERPT_BYTES),
+      tail: lastBytes(pieces, TAIL_BYTES + 1),
+      bytes: seen,
+    };
+    this.#resetPending();
+  }
+
+  #extendOverflow(bytes: Buffer): void {
+    const overflow = this.#overflow!;
+    overflow.bytes += bytes.length;
+    if (bytes.length > 0) overflow.tail = lastBytes([overflow.tail, bytes], TAIL_BYTES + 1);
+  }
+
+  #finishOverflow(): void {
+    const overflow = this.#overflow!;
+    this.#overflow = undefined;
+    this.#reportTooLarge(overflow.head, overflow.tail, overflow.bytes);
+  }
+
+  /** The pending bytes plus `head` (the bytes before a '\n', or nothing at end of stream) form a line. */
+  #completeLine(head: Buffer): void {
+    const seen = this.#pendingBytes + (this.#pendingCarriageReturn ? 1 : 0) + head.length;
+    let endsWithCarriageReturn: boolean;
+    if (head.length > 0) endsWithCarriageReturn = head[head.length - 1] === CR;
+    else if (this.#pendingCarriageReturn) endsWithCarriageReturn = true;
+    else {
+      const lastPiece = this.#pending[this.#pending.length - 1];
+      endsWithCarriageReturn = lastPiece !== undefined && lastPiece[lastPiece.length - 1] === CR;
+    }
+    const content = endsWithCarriageReturn ? seen - 1 : seen;
+    if (content > this.#maxMessageBytes) {
+      const pieces = this.#pending;
+      if (this.#pendingCarriageReturn) pieces.push(CR_BUFFER);
+      pieces.push(head);
+      this.#reportTooLarge(firstBytes(pieces, EXCERPT_BYTES), lastBytes(pieces, TAIL_BYTES + 1), seen);
+      this.#resetPending();
+      return;
+    }
+    const pieces = this.#pending;
+    if (head.length > 0) pieces.push(head);
+    const size = this.#pendingBytes + head.length;
+    this.#resetPending();
+    if (pieces.length > 0) this.#handleLinePieces(pieces, size);
+  }
+
+  #resetPending(): void {
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#pendingCarriageReturn = false;
+  }
+
+  /** Bytes of a line without a trailing '\r'. */
+  #contentLength(line: Buffer): number {
+    const length = line.length;
+    return length > 0 && line[length - 1] === CR ? length - 1 : length;
+  }
+
+  /**
+   * Fire the one ERR_FRAME_TOO_LARGE of a line, given its first bytes, its last bytes and its size (both
+   * counting a trailing '\r', which is not part of the line).
+   */
+  #reportTooLarge(head: Buffer, tail: Buffer, seen: number): void {
+    let byteLength = seen;
+    let end = tail;
+    if (end.length > 0 && end[end.length - 1] === CR) {
+      byteLength -= 1;
+      end = end.subarray(0, end.length - 1);
+    }
+    const headText = head.subarray(0, EXCERPT_BYTES).toString("utf8");
+    const requestId = findOversizeLineId(headText, end.subarray(-TAIL_BYTES).toString("utf8"));
+    this.fireError(
+      new FramingError(
+        "ERR_FRAME_TOO_LARGE",
+        `line of ${byteLength} bytes exceeds the cap of ${this.#maxMessageBytes} bytes; discarded`,
+        headText.slice(0, EXCERPT_CHARS),
+        byteLength,
+        { requestId },
+      ),
+    );
+  }
+
+  /** Decode a complete line held in `pieces` (emptied here) and handle it. */
+  #handleLinePieces(pieces: Buffer[], size: number): void {
+    const text = this.#decode(pieces, size);
+    if (text === undefined) return;
+    try {
+      this.#handleLine(text);
+    } catch (error) {
+      this.fireError(error);
+    }
+  }
+
+  // A frame of its own, so that neither the pieces nor the joined bytes are reachable while the text is parsed:
+  // a line at the cap would otherwise be held three times during JSON.parse.
+  #decode(pieces: Buffer[], size: number): string | undefined {
+    const line = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, size);
+    pieces.length = 0;
+    if (line.length === 0) return undefined;
+    try {
+      return line.toString("utf8");
+    } catch {
+      // Longer than the engine's longest string (only with a cap above ~512 MiB).
+      this.#reportTooLarge(line, line.subarray(-TAIL_BYTES - 1), line.length);
+      return undefined;
+    }
+  }
+
+  #handleLine(line: string): void {
+    this.#messageToken += 1;
+    let text = line;
+    if (text.charCodeAt(0) !== OPEN_BRACE) {
+      // Some Windows programs start their output with a byte-order mark, which JSON.parse rejects.
+      if (text.charCodeAt(0) === BYTE_ORDER_MARK) text = text.slice(1);
+      if (text.trim() === "") return;
+    }
+    const claimLine = this.#claimLine;
+    if (claimLine !== undefined) {
+      const content = text.charCodeAt(text.length - 1) === CR ? text.slice(0, -1) : text;
+      if (claimLine(content)) return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      this.#reportLine("ERR_FRAME_PARSE", `invalid JSON: ${(error as Error).message}`, text, {
+        cause: error,
+      });
+      return;
+    }
+    const problem = shapeProblem(value);
+    if (problem !== undefined) {
+      const id = typeof value === "object" && value !== null ? (value as { id?: unknown }).id : undefined;
+      const requestId =
+        typeof id === "string" || Number.isSafeInteger(id) ? (id as string | number) : undefined;
+      this.#reportLine("ERR_FRAME_INVALID", `not a JSON-RPC 2.0 message: ${problem}`, text, {
+        requestId,
+        isResponse: isResponseShaped(value),
+      });
+      return;
+    }
+    const callback = this.#callback;
+    // An exception from the callback propagates to the caller, which reports it and goes on with the next line.
+    if (callback !== undefined) callback(value as Message, text);
+  }
+
+  #reportLine(
+    code: FramingErrorCode,
+    message: string,
+    text: string,
+    options: { cause?: unknown; requestId?: string | number; isResponse?: boolean },
+  ): void {
+    const trimmed = text.charCodeAt(text.length - 1) === CR ? text.slice(0, -1) : text;
+    this.fireError(
+      new FramingError(
+        code,
+        message,
+        trimmed.slice(0, EXCERPT_CHARS),
+        Buffer.byteLength(trimmed, "utf8"),
+        options,
+      ),
+    );
+  }
+}
+
+/** Streams deliver Buffers, but strings (after `setEncoding`) and plain Uint8Arrays (object mode) are accepted. */
+function toBuffer(data: Buffer | Uint8Array | string): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (typeof data === "string") return Buffer.from(data, "utf8");
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}

@@ -1,0 +1,69 @@
+/**
+ * Recognises, without parsing it, a success reply line in one of the two shapes peers write:
+ * `{"result":R,"jsonrpc":"2.0","id":N}` (the MCP SDKs: `JSON.stringify({result, jsonrpc, id})`) and
+ * `{"jsonrpc":"2.0","id":N,"result":R}`, where N is a non-negative integer (the ids this side gives its own
+ * requests) and R an object. Anything else (an error reply, another member order, a string id, a raw `\r`
+ * inside the line) is left to the parser.
+ */
+
+const RESULT_FIRST = '{"result":';
+const ID_AFTER_RESULT = ',"jsonrpc":"2.0","id":';
+const ID_FIRST = '{"jsonrpc":"2.0","id":';
+const RESULT_AFTER_ID = ',"result":';
+/** Ids this side mints stay far below 2^53: at most 15 digits are read. */
+const MAX_ID_DIGITS = 15;
+
+/** Where a matched line's id and result are: filled in by {@link matchResultLine}. */
+export interface ResultLineMatch {
+  id: number;
+  /** The result's text is `line.slice(start, end)`. */
+  start: number;
+  end: number;
+}
+
+/** True (and `match` filled in) when `line` is a success reply of one of the two shapes. */
+export function matchResultLine(line: string, match: ResultLineMatch): boolean {
+  const last = line.length - 1;
+  if (last < 20 || line.charCodeAt(last) !== 0x7d || line.indexOf("\r") !== -1) return false;
+  if (line.startsWith(RESULT_FIRST)) {
+    let digitsStart = last;
+    while (digitsStart > 0 && isDigit(line.charCodeAt(digitsStart - 1))) digitsStart--;
+    const idStart = digitsStart - ID_AFTER_RESULT.length;
+    if (!validDigits(line, digitsStart, last) || !line.startsWith(ID_AFTER_RESULT, idStart)) return false;
+    return fill(line, match, digitsStart, last, RESULT_FIRST.length, idStart);
+  }
+  if (line.startsWith(ID_FIRST)) {
+    const digitsStart = ID_FIRST.length;
+    let digitsEnd = digitsStart;
+    while (digitsEnd < last && isDigit(line.charCodeAt(digitsEnd))) digitsEnd++;
+    if (!validDigits(line, digitsStart, digitsEnd) || !line.startsWith(RESULT_AFTER_ID, digitsEnd)) return false;
+    return fill(line, match, digitsStart, digitsEnd, digitsEnd + RESULT_AFTER_ID.length, last);
+  }
+  return false;
+}
+
+function fill(
+  line: string,
+  match: ResultLineMatch,
+  digitsStart: number,
+  digitsEnd: number,
+  start: number,
+  end: number,
+): boolean {
+  // The result must be an object: `{` … `}`.
+  if (end - start < 2 || line.charCodeAt(start) !== 0x7b || line.charCodeAt(end - 1) !== 0x7d) return false;
+  match.id = Number(line.slice(digitsStart, digitsEnd));
+  match.start = start;
+  match.end = end;
+  return true;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+/** One to {@link MAX_ID_DIGITS} digits, no leading zero. */
+function validDigits(line: string, start: number, end: number): boolean {
+  const count = end - start;
+  return count >= 1 && count <= MAX_ID_DIGITS && (count === 1 || line.charCodeAt(start) !== 0x30);
+}
