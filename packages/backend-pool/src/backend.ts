@@ -1,13 +1,14 @@
+import { raceAbort } from "@mcpware/protocol";
 import type { ClientCapabilities, Implementation, InitializeResult } from "@mcpware/protocol";
 import { setMaxListeners } from "node:events";
-import { raceAbort, sleep } from "./abortable.js";
+import { sleep } from "./abortable.js";
 import { anySignal } from "./anySignal.js";
 import { BackendError, BackendErrorCode } from "./backendError.js";
 import { BackendProcess } from "./backendProcess.js";
 import type { BackendProcessHost } from "./backendProcess.js";
 import { buildChildEnv } from "./childEnv.js";
 import type { ResolvedBackendSpec } from "./normalizeSpec.js";
-import { abortErrorFor, circuitOpenError } from "./requestErrors.js";
+import { abortErrorFor, busyError, circuitOpenError } from "./requestErrors.js";
 import { RestartGovernor } from "./restartGovernor.js";
 import type { StartDecision } from "./restartGovernor.js";
 import { StderrRing } from "./stderrRing.js";
@@ -34,6 +35,7 @@ export interface BackendHost {
   emitSpawn(event: SpawnEvent): void;
   emitDiagnostic(event: BackendDiagnosticEvent): void;
   handleRequest(event: BackendRequestEvent): Promise<unknown>;
+  isReadingPaused(): boolean;
 }
 
 /**
@@ -49,10 +51,11 @@ export class Backend {
   readonly #env: Record<string, string>;
   readonly #governor: RestartGovernor;
   readonly #stderr = new StderrRing();
-  /** Aborted (with the reason) on remove, replace and pool destroy: fails everything in flight. */
+  /**
+   * Aborted (with the reason) on remove, replace and pool destroy: fails the requests waiting for a start (those
+   * on a process fail when the process is stopped with the same reason).
+   */
   readonly #lifetime = new AbortController();
-  /** The signal controller of every `request()` in flight; `shutdown()` aborts them after the lifetime. */
-  readonly #requests = new Set<AbortController>();
   #state: BackendState = "idle";
   #process: BackendProcess | undefined;
   #startingProcess: BackendProcess | undefined;
@@ -127,58 +130,98 @@ export class Backend {
     }
   }
 
-  async request(method: string, params: unknown, options: PoolRequestOptions): Promise<unknown> {
+  /**
+   * Send a request. On a ready backend this is the hot path: no await, no timer or listener of its own (the
+   * connection holds the request's one deadline timer and one listener on the caller's signal). Otherwise the
+   * request waits for the start within the same deadline. Over `maxInFlight` requests in flight it fails at once
+   * with ERR_BACKEND_BUSY.
+   */
+  request(method: string, params: unknown, options: PoolRequestOptions): Promise<unknown> {
+    if (this.#lifetime.signal.aborted) return Promise.reject(this.#lifetime.signal.reason as Error);
+    if (this.#inFlight >= this.spec.maxInFlight) {
+      return Promise.reject(busyError(this.name, method, this.spec.maxInFlight));
+    }
     const startedAt = performance.now();
     const timeoutMs = options.timeoutMs ?? this.spec.timeoutMs;
+    const process = this.#readyProcess(options.signal);
+    this.#enter();
+    if (process === undefined) return this.#requestWhenStarted(method, params, options, timeoutMs, startedAt);
+    return process
+      .request(method, params, {
+        signal: options.signal,
+        timeoutMs,
+        startedAt,
+        raw: options.raw,
+        onProgress: options.onProgress,
+      })
+      .then(this.#settled, this.#failed);
+  }
+
+  readonly #settled = (result: unknown): unknown => {
+    this.#consecutiveTimeouts = 0;
+    this.#leave();
+    return result;
+  };
+
+  readonly #failed = (error: unknown): never => {
+    this.#leave();
+    if (error instanceof BackendError && error.code === BackendErrorCode.Timeout) this.#onRequestTimeout();
+    // `destroy(error)` with an error of the caller's own: requests fail with exactly that error.
+    const lifetime = this.#lifetime.signal;
+    if (lifetime.aborted && !(lifetime.reason instanceof BackendError)) throw lifetime.reason;
+    throw error;
+  };
+
+  /** The slow path: wait for the start (or a restart) within the request's deadline, then send. */
+  async #requestWhenStarted(
+    method: string,
+    params: unknown,
+    options: PoolRequestOptions,
+    timeoutMs: number,
+    startedAt: number,
+  ): Promise<unknown> {
     const caller = options.signal;
-    // One controller per request, aborted by the deadline, the caller's signal or `shutdown()` (which walks
-    // `#requests`): linking each request to the lifetime signal and a separate deadline signal cost two more
-    // controllers and several listener pairs per call, a measurable share of the gateway's CPU under load.
-    const controller = new AbortController();
-    const signal = controller.signal;
+    const deadline = new AbortController();
     let timedOut = false;
     // Not unref'd: a caller awaiting only this request must not see the process exit under it.
     const timer = setTimeout(() => {
       timedOut = true;
-      controller.abort();
+      deadline.abort();
     }, timeoutMs);
-    const onCallerAbort = (): void => controller.abort(caller?.reason);
-    if (this.#lifetime.signal.aborted) controller.abort(this.#lifetime.signal.reason);
-    else if (caller?.aborted === true) controller.abort(caller.reason);
-    else caller?.addEventListener("abort", onCallerAbort, { once: true });
-    this.#requests.add(controller);
-    let phase = "while starting";
+    const linked = anySignal([caller, deadline.signal, this.#lifetime.signal]);
     const abortError = (): Error =>
-      this.#abortError(method, startedAt, caller, timedOut, `after ${timeoutMs} ms ${phase}`);
-    this.#enter();
-    let process: BackendProcess | undefined;
+      this.#abortError(method, startedAt, caller, timedOut, `after ${timeoutMs} ms while starting`);
+    let process: BackendProcess;
     try {
-      process = this.#readyProcess(signal) ?? (await this.#ensureProcess(signal, abortError));
-      phase = "waiting for the reply";
-      const result = await process.request(method, params, {
-        signal,
-        abortError,
-        onProgress: options.onProgress,
-      });
-      this.#consecutiveTimeouts = 0;
-      return result;
+      process = await this.#ensureProcess(linked.signal, abortError);
     } catch (error) {
-      if (process !== undefined && timedOut && (error as BackendError).code === BackendErrorCode.Timeout) {
-        this.#onRequestTimeout(process);
-      }
+      this.#leave();
       throw error;
     } finally {
       clearTimeout(timer);
-      caller?.removeEventListener("abort", onCallerAbort);
-      this.#requests.delete(controller);
-      this.#leave();
+      linked.dispose();
     }
+    const remainingMs = Math.max(0, timeoutMs - (performance.now() - startedAt));
+    return process
+      .request(method, params, {
+        signal: caller,
+        timeoutMs: remainingMs,
+        startedAt,
+        raw: options.raw,
+        onProgress: options.onProgress,
+      })
+      .then(this.#settled, this.#failed);
   }
 
   /** Send a notification if a process is running (after its start, if starting); otherwise nothing to tell. */
   async notify(method: string, params: unknown): Promise<void> {
     if (this.#startPromise !== undefined) await this.#startPromise.catch(() => {});
     if (this.#state === "ready" && this.#process !== undefined) await this.#process.notify(method, params);
+  }
+
+  /** Stop or go on reading the stdout of every process of this backend. */
+  setReadingPaused(paused: boolean): void {
+    for (const process of this.#processes) process.setReadingPaused(paused);
   }
 
   /** Resolves once nothing is in flight. */
@@ -194,8 +237,6 @@ export class Backend {
   shutdown(reason: BackendError | Error, finalState: "idle" | "removed"): Promise<void> {
     if (this.#shutdownPromise === undefined) {
       this.#lifetime.abort(reason);
-      // After the lifetime: each request's abort error reports the lifetime's reason.
-      for (const request of [...this.#requests]) request.abort(reason);
       this.#clearIdleTimer();
       this.#shutdownPromise = (async () => {
         if (this.#startPromise !== undefined) await this.#startPromise.catch(() => {});
@@ -254,9 +295,9 @@ export class Backend {
   }
 
   /** The running process when the backend is ready and nothing aborted: the common case, without an await. */
-  #readyProcess(signal: AbortSignal): BackendProcess | undefined {
+  #readyProcess(signal: AbortSignal | undefined): BackendProcess | undefined {
     const current = this.#process;
-    if (current === undefined || signal.aborted || this.#state !== "ready" || !current.isAlive)
+    if (current === undefined || signal?.aborted === true || this.#state !== "ready" || !current.isAlive)
       return undefined;
     return current;
   }
@@ -408,7 +449,9 @@ export class Backend {
     this.#recordFailure(error);
   }
 
-  #onRequestTimeout(process: BackendProcess): void {
+  #onRequestTimeout(): void {
+    const process = this.#process;
+    if (process === undefined) return;
     if (++this.#consecutiveTimeouts < this.spec.restart.maxConsecutiveTimeouts) return;
     this.#consecutiveTimeouts = 0;
     this.#retire(
@@ -478,6 +521,7 @@ export class Backend {
         host.emitDiagnostic({ backend: name, ...event });
       },
       onDeath: (process, error, expected) => this.#onDeath(process, error, expected),
+      isReadingPaused: () => host.isReadingPaused(),
     };
   }
 }

@@ -18,6 +18,13 @@ export const BackendErrorCode = {
   Remote: "ERR_BACKEND_REMOTE",
   /** A message from the backend exceeded the size cap. */
   MessageTooLarge: "ERR_BACKEND_MESSAGE_TOO_LARGE",
+  /** The backend already has `maxInFlight` requests in flight: answered at once, nothing was sent. */
+  Busy: "ERR_BACKEND_BUSY",
+  /**
+   * The request could not be sent: its params cannot be serialized or nest too deep (`cause` says which).
+   * Nothing reached the backend, which is untouched.
+   */
+  BadRequest: "ERR_BACKEND_BAD_REQUEST",
   /** No backend of that name. */
   Unknown: "ERR_BACKEND_UNKNOWN",
   /** A backend of that name already exists. */

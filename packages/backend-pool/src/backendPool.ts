@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { ErrorCode, McpMethod, ProtocolError } from "@mcpware/protocol";
+import { ErrorCode, MAX_TIMER_MS, McpMethod, ProtocolError } from "@mcpware/protocol";
 import type { ClientCapabilities, Implementation } from "@mcpware/protocol";
 import { Backend } from "./backend.js";
 import type { BackendHost } from "./backend.js";
 import { BackendError, BackendErrorCode } from "./backendError.js";
 import { DEFAULT_CLIENT_INFO } from "./defaults.js";
-import { MAX_TIMER_MS, normalizeSpec } from "./normalizeSpec.js";
+import { normalizeSpec } from "./normalizeSpec.js";
 import type {
   BackendDiagnosticEvent,
   BackendInfo,
@@ -49,6 +49,7 @@ export class BackendPool implements AsyncDisposable {
   readonly #spawnListeners = new Set<Listener<SpawnEvent>>();
   readonly #host: BackendHost;
   #requestHandler: BackendRequestHandler | undefined;
+  #readingPaused = false;
   #closing = false;
   #closePromise: Promise<void> | undefined;
   #destroyPromise: Promise<void> | undefined;
@@ -92,6 +93,7 @@ export class BackendPool implements AsyncDisposable {
       emitSpawn: (event) => this.#emit(this.#spawnListeners, event, event.backend),
       emitDiagnostic: (event) => this.#emit(this.#diagnosticListeners, event, undefined),
       handleRequest: (event) => this.#handleBackendRequest(event),
+      isReadingPaused: () => this.#readingPaused,
     };
   }
 
@@ -255,6 +257,29 @@ export class BackendPool implements AsyncDisposable {
       throw new TypeError(`request handler must be a function, got ${typeof handler}`);
     }
     this.#requestHandler = handler;
+  }
+
+  /**
+   * Stop reading every backend's stdout, processes started meanwhile included, until {@link resumeReading}: for
+   * an owner that cannot pass replies on (its client is not reading). The backends' writes back up into their
+   * pipes, so memory stays bounded; their stderr is still read. Requests keep their deadlines. Idempotent.
+   */
+  pauseReading(): void {
+    if (this.#readingPaused) return;
+    this.#readingPaused = true;
+    for (const backend of this.#backends.values()) backend.setReadingPaused(true);
+  }
+
+  /** Read the backends' stdout again after {@link pauseReading}. Idempotent. */
+  resumeReading(): void {
+    if (!this.#readingPaused) return;
+    this.#readingPaused = false;
+    for (const backend of [...this.#backends.values(), ...this.#retiring]) backend.setReadingPaused(false);
+  }
+
+  /** True between {@link pauseReading} and {@link resumeReading}. */
+  get isReadingPaused(): boolean {
+    return this.#readingPaused;
   }
 
   /** Finish in-flight requests, then stop every backend. Idempotent. */

@@ -1,29 +1,27 @@
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import { PassThrough } from "node:stream";
-import { LATEST_PROTOCOL_VERSION, McpMethod, createMcpConnection } from "@mcpware/protocol";
+import {
+  LATEST_PROTOCOL_VERSION,
+  McpMethod,
+  ProtocolError,
+  RequestError,
+  RequestErrorCode,
+  createMcpConnection,
+} from "@mcpware/protocol";
 import type {
   ClientCapabilities,
   Implementation,
   InitializeResult,
   McpConnection,
   ProgressNotificationParams,
-  ProgressToken,
-  ProtocolError,
 } from "@mcpware/protocol";
 import { BackendError, BackendErrorCode } from "./backendError.js";
-import { classifyFailure } from "./classifyFailure.js";
 import { EXIT_SETTLE_MS } from "./defaults.js";
 import { prepareDockerRun, removeDockerContainer } from "./dockerRun.js";
 import type { PreparedDockerRun } from "./dockerRun.js";
 import { toInitializeResult } from "./initializeResult.js";
 import type { ResolvedBackendSpec } from "./normalizeSpec.js";
-import {
-  existingProgressToken,
-  isObject,
-  mintProgressToken,
-  progressTokenKey,
-  withProgressToken,
-} from "./progressToken.js";
+import { ProgressRoutes } from "./progressRoutes.js";
+import type { ProgressRoute } from "./progressRoutes.js";
 import { spawnChild } from "./spawnChild.js";
 import type { StderrRing } from "./stderrRing.js";
 import { settleExit, stopChild } from "./stopChild.js";
@@ -43,32 +41,23 @@ export interface BackendProcessHost {
   onNotification(method: string, params: unknown): void;
   onRequest(method: string, params: unknown, signal: AbortSignal): Promise<unknown>;
   onDiagnostic(event: Omit<BackendDiagnosticEvent, "backend">): void;
+  /** True while the pool's owner wants backend output held back (see `BackendPool.pauseReading`). */
+  isReadingPaused(): boolean;
   /** Fired once when the process is dead or unusable; `expected` when `stop()` caused it. */
   onDeath(process: BackendProcess, error: BackendError, expected: boolean): void;
 }
 
 export interface ProcessRequestOptions {
-  /** Aborting it fails the request with `abortError()` at once (the connection sends `notifications/cancelled`). */
-  signal: AbortSignal;
-  abortError: () => Error;
+  /** Aborting it fails the request at once (ERR_BACKEND_ABORTED; the backend is sent `notifications/cancelled`). */
+  signal: AbortSignal | undefined;
+  /** The deadline (ms): ERR_BACKEND_TIMEOUT when it passes (the backend is sent `notifications/cancelled`). */
+  timeoutMs: number;
+  /** When the caller's deadline started (`performance.now()`): errors report the time elapsed since. */
+  startedAt: number;
+  /** Resolve with a `RawJson` of the result (see `RequestOptions.raw` of @mcpware/protocol). */
+  raw?: boolean | undefined;
   onProgress?: ((progress: ProgressNotificationParams) => void) | undefined;
 }
-
-interface PendingRequest {
-  method: string;
-  startedAt: number;
-  fail(error: BackendError): void;
-}
-
-interface ProgressRoute {
-  pending: PendingRequest;
-  onProgress: ((progress: ProgressNotificationParams) => void) | undefined;
-  /** The caller's token when the backend was sent a minted one instead (the caller's was already routed). */
-  callerToken: ProgressToken | undefined;
-}
-
-/** Event-loop turns given to replies already read from a dead backend's stdout before pending requests fail. */
-const REPLY_DRAIN_TURNS = 20;
 
 function describeExit(exit: ExitInfo | undefined): string {
   if (exit === undefined) return "closed its pipes";
@@ -86,10 +75,8 @@ export class BackendProcess {
   readonly connection: McpConnection;
   readonly containerName: string | undefined;
   readonly #docker: PreparedDockerRun | undefined;
-  readonly #stdout: PassThrough;
   readonly #host: BackendProcessHost;
-  readonly #pending = new Set<PendingRequest>();
-  readonly #progress = new Map<string, ProgressRoute>();
+  readonly #progress: ProgressRoutes;
   #broken = false;
   #deathError: BackendError | undefined;
   readonly #death: Promise<BackendError>;
@@ -123,22 +110,30 @@ export class BackendProcess {
     child.stdout.on("error", (error) => this.#onBroken(error));
     child.stdin.on("error", (error) => this.#onBroken(error));
 
-    // The connection reads through a pass-through that never ends by itself: the death handling below decides
-    // when the connection closes, after the replies already read have been dispatched (closing on 'end' would
-    // drop a reply written just before the backend exited).
-    this.#stdout = new PassThrough();
-    child.stdout.pipe(this.#stdout, { end: false });
-    // Noise on a backend's stdout is skipped and reported, never answered: the backend sent no request.
-    this.connection = createMcpConnection(this.#stdout, child.stdin, {
+    this.#progress = new ProgressRoutes(
+      (params) => host.onNotification(McpMethod.Progress, params),
+      (error) => host.onDiagnostic({ kind: "listener-error", message: "onProgress threw", error: error as Error }),
+    );
+    // Messages are dispatched as they are read, so a reply written just before the backend exited has been
+    // delivered by the time stdout ends. Noise on a backend's stdout is skipped and reported, never answered:
+    // the backend sent no request.
+    this.connection = createMcpConnection(child.stdout, child.stdin, {
       maxMessageBytes: host.spec.maxMessageBytes,
       answerInvalidInput: false,
     });
     this.connection.onError((error) => this.#onConnectionError(error));
     this.connection.onClose(() => this.#onBroken());
-    this.connection.onNotification(McpMethod.Progress, (params) => this.#onProgress(params));
+    this.connection.onNotification(McpMethod.Progress, (params) => this.#progress.deliver(params));
     this.connection.onNotification((method, params) => host.onNotification(method, params));
     this.connection.onRequest((method, params, context) => host.onRequest(method, params, context.signal));
+    if (host.isReadingPaused()) this.connection.pause();
     this.connection.listen();
+  }
+
+  /** Stop or go on reading the process's stdout (its stderr is always read). */
+  setReadingPaused(paused: boolean): void {
+    if (paused) this.connection.pause();
+    else this.connection.resume();
   }
 
   /** Spawn the process (Docker hygiene applied unless `manageDocker` is false). Rejects with ERR_BACKEND_SPAWN. */
@@ -204,7 +199,7 @@ export class BackendProcess {
     if ("aborted" in outcome) throw signal.reason;
     if ("death" in outcome) throw this.#errorFor(outcome.death, McpMethod.Initialize, undefined);
     if ("error" in outcome) {
-      if (classifyFailure(outcome.error) === "local") {
+      if (!(outcome.error instanceof ProtocolError)) {
         this.#onBroken(outcome.error instanceof Error ? outcome.error : undefined);
         throw this.#errorFor(await this.#death, McpMethod.Initialize, undefined);
       }
@@ -225,96 +220,89 @@ export class BackendProcess {
   }
 
   /**
-   * Send a request. Settles exactly once: the reply, the backend's error (ERR_BACKEND_REMOTE with the
-   * ProtocolError as cause), `abortError()` the moment the signal aborts, or the death error of the process.
-   * With `onProgress`, a progress token is minted unless `params._meta.progressToken` is set (a set token that
-   * another request in flight here already uses is replaced on the wire by a minted one, and progress is handed
-   * back under the caller's token); progress is
-   * delivered until the request settles and dropped afterwards.
+   * Send a request. Settles exactly once: the reply (a `RawJson` with `raw`), the backend's error
+   * (ERR_BACKEND_REMOTE with the ProtocolError as cause), ERR_BACKEND_TIMEOUT or ERR_BACKEND_ABORTED the moment
+   * the deadline passes or the signal aborts, ERR_BACKEND_BAD_REQUEST when the params cannot be sent, or the
+   * death error of the process. With `onProgress`, a progress token is minted unless `params._meta.progressToken`
+   * is set (see {@link ProgressRoutes}); progress is delivered until the request settles and dropped afterwards.
    */
   request(method: string, params: unknown, options: ProcessRequestOptions): Promise<unknown> {
-    return new Promise<unknown>((resolve, reject) => {
-      const startedAt = performance.now();
-      const { signal } = options;
-      if (signal.aborted) {
-        reject(options.abortError());
-        return;
-      }
-      if (this.#deathError !== undefined || this.#broken || this.#stopping) {
-        void this.#death.then((death) => reject(this.#errorFor(death, method, startedAt)));
-        return;
-      }
-      let settled = false;
-      let routeKey: string | undefined;
-      const finish = (settle: () => void): void => {
-        if (settled) return;
-        settled = true;
-        this.#pending.delete(pending);
-        signal.removeEventListener("abort", onAbort);
-        if (routeKey !== undefined && this.#progress.get(routeKey)?.pending === pending)
-          this.#progress.delete(routeKey);
-        settle();
-      };
-      const pending: PendingRequest = { method, startedAt, fail: (error) => finish(() => reject(error)) };
-      const onAbort = (): void => finish(() => reject(options.abortError()));
-      this.#pending.add(pending);
-      signal.addEventListener("abort", onAbort, { once: true });
+    const { startedAt } = options;
+    if (this.#broken || this.#stopping) {
+      return this.#death.then((death) => Promise.reject(this.#errorFor(death, method, startedAt)));
+    }
+    const route = this.#progress.open(params, options.onProgress);
+    const reply = this.connection.sendRequest(method, route === undefined ? params : route.params, {
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      raw: options.raw,
+    });
+    if (route === undefined) {
+      return reply.then(undefined, (error: unknown) => this.#requestFailed(error, method, startedAt));
+    }
+    return reply.then(
+      (result) => {
+        this.#progress.close(route);
+        return result;
+      },
+      (error: unknown) => {
+        this.#progress.close(route satisfies ProgressRoute);
+        return this.#requestFailed(error, method, startedAt);
+      },
+    );
+  }
 
-      let sentParams = params;
-      let callerToken: ProgressToken | undefined;
-      const given = existingProgressToken(params);
-      if (given !== undefined && !this.#progress.has(progressTokenKey(given))) {
-        routeKey = progressTokenKey(given);
-      } else if (given !== undefined || options.onProgress !== undefined) {
-        // A token already routed to another request in flight would steal its progress: the backend gets a
-        // fresh one, and the progress it reports is handed back under the caller's token.
-        let token = mintProgressToken();
-        // A caller may have picked a value that looks minted.
-        while (this.#progress.has(progressTokenKey(token))) token = mintProgressToken();
-        sentParams = withProgressToken(params, token);
-        routeKey = progressTokenKey(token);
-        callerToken = given;
-      }
-      if (routeKey !== undefined)
-        this.#progress.set(routeKey, { pending, onProgress: options.onProgress, callerToken });
-
-      this.connection.sendRequest<unknown>(method, sentParams, { signal }).then(
-        (result) => finish(() => resolve(result)),
-        (error: unknown) => {
-          if (settled) return;
-          if (signal.aborted) return onAbort();
-          const failure = classifyFailure(error);
-          if (failure === "too-large") {
-            // Normally already handled through onError, which fires right after this rejection is queued.
-            if (this.#deathError === undefined)
-              this.#onConnectionError((error as ProtocolError).cause as Error);
-            return;
-          }
-          if (failure === "local") {
-            // A write to the child failed or the connection closed: the process is unusable, and the death
-            // handler rejects every pending request with the exit facts.
-            this.#onBroken(error instanceof Error ? error : undefined);
-            return;
-          }
-          const name = this.#host.spec.name;
-          const message = error instanceof Error ? error.message : String(error);
-          finish(() =>
-            reject(
-              new BackendError(
-                BackendErrorCode.Remote,
-                `backend "${name}" answered ${method} with an error: ${message}`,
-                {
-                  backend: name,
-                  method,
-                  elapsedMs: Math.round(performance.now() - startedAt),
-                  cause: error,
-                },
-              ),
+  /** What a failed request rejects with; a local failure of the connection means the process is unusable. */
+  #requestFailed(error: unknown, method: string, startedAt: number): Promise<never> {
+    const name = this.#host.spec.name;
+    const elapsedMs = Math.round(performance.now() - startedAt);
+    if (error instanceof ProtocolError) {
+      return Promise.reject(
+        new BackendError(BackendErrorCode.Remote, `backend "${name}" answered ${method} with an error: ${error.message}`, {
+          backend: name,
+          method,
+          elapsedMs,
+          cause: error,
+        }),
+      );
+    }
+    if (error instanceof RequestError) {
+      switch (error.code) {
+        case RequestErrorCode.Timeout:
+          return Promise.reject(
+            new BackendError(
+              BackendErrorCode.Timeout,
+              `request ${method} to backend "${name}" timed out after ${elapsedMs} ms`,
+              { backend: name, method, elapsedMs, stderrTail: this.#host.stderr.tail(), cause: error },
             ),
           );
-        },
-      );
-    });
+        case RequestErrorCode.Aborted:
+          return Promise.reject(
+            new BackendError(BackendErrorCode.Aborted, `request ${method} to backend "${name}" was aborted`, {
+              backend: name,
+              method,
+              elapsedMs,
+              cause: error.cause,
+            }),
+          );
+        case RequestErrorCode.Unserializable:
+          return Promise.reject(
+            new BackendError(
+              BackendErrorCode.BadRequest,
+              `request ${method} was not sent to backend "${name}": ${error.message}`,
+              { backend: name, method, elapsedMs, cause: error },
+            ),
+          );
+        case RequestErrorCode.ReplyTooLarge:
+          // The connection reports the over-cap line through onError too, which ends the process.
+          this.#onConnectionError(error.cause as Error);
+          break;
+        default:
+          // The connection closed or a write to the child failed: the death handler has the exit facts.
+          this.#onBroken(error);
+      }
+    } else this.#onBroken(error instanceof Error ? error : undefined);
+    return this.#death.then((death) => Promise.reject(this.#errorFor(death, method, startedAt)));
   }
 
   /** Send a notification; resolves even if the process is gone (there is nobody to tell). */
@@ -370,15 +358,7 @@ export class BackendProcess {
     // The first sign is enough to stop sending; pending requests fail once both the exit status and the end of
     // stdout are in (a reply written just before exiting is still delivered), or after a short bound: a
     // grandchild holding stdout delays its end indefinitely, and an exit code is not always coming.
-    void settleExit(this.child, EXIT_SETTLE_MS)
-      .then(async (exit) => {
-        // Replies read from stdout are dispatched one per event-loop turn by vscode-jsonrpc: let them land.
-        for (let turn = 0; turn < REPLY_DRAIN_TURNS && this.#pending.size > 0; turn++) {
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        return exit;
-      })
-      .then((exit) => this.#die(this.#exitError(exit, cause)));
+    void settleExit(this.child, EXIT_SETTLE_MS).then((exit) => this.#die(this.#exitError(exit, cause)));
   }
 
   #exitError(exit: ExitInfo | undefined, cause: Error | undefined): BackendError {
@@ -408,33 +388,11 @@ export class BackendProcess {
     if (this.#deathError !== undefined) return;
     this.#deathError = error;
     this.#broken = true;
-    for (const pending of [...this.#pending])
-      pending.fail(this.#errorFor(error, pending.method, pending.startedAt));
-    this.#pending.clear();
+    // Resolved first: the requests the connection rejects below map their failure to this death.
+    this.#resolveDeath(error);
     this.#progress.clear();
     this.connection.dispose();
-    this.child.stdout.unpipe(this.#stdout);
-    this.#stdout.destroy();
-    this.#resolveDeath(error);
     this.#host.onDeath(this, error, this.#stopping);
-  }
-
-  #onProgress(params: unknown): void {
-    if (!isObject(params)) return;
-    const token = params.progressToken;
-    if (typeof token !== "string" && typeof token !== "number") return;
-    const route = this.#progress.get(progressTokenKey(token));
-    if (route === undefined) return; // settled or unknown: dropped
-    if (route.callerToken !== undefined) params = { ...params, progressToken: route.callerToken };
-    if (route.onProgress === undefined) {
-      this.#host.onNotification(McpMethod.Progress, params);
-      return;
-    }
-    try {
-      route.onProgress(params as ProgressNotificationParams);
-    } catch (error) {
-      this.#host.onDiagnostic({ kind: "listener-error", message: "onProgress threw", error: error as Error });
-    }
   }
 
   #onConnectionError(error: Error): void {

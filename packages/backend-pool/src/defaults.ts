@@ -2,6 +2,8 @@
 
 /** Request deadline when neither the spec nor the call sets one: under the usual client's 60 s. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 55_000;
+/** Requests in flight on one backend past which new ones fail at once with ERR_BACKEND_BUSY. */
+export const DEFAULT_MAX_IN_FLIGHT = 256;
 /** Spawn + initialize deadline of a local command. */
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
 /** Spawn + initialize deadline of a `docker run` command (image pulls, container start). */

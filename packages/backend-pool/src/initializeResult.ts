@@ -1,7 +1,6 @@
-import { McpMethod, isSupportedProtocolVersion } from "@mcpware/protocol";
+import { McpMethod, isObject, isSupportedProtocolVersion } from "@mcpware/protocol";
 import type { Implementation, InitializeResult } from "@mcpware/protocol";
 import { BackendError, BackendErrorCode } from "./backendError.js";
-import { isObject } from "./progressToken.js";
 
 /**
  * Check a backend's `initialize` result and give it the declared shape: a protocol version this project

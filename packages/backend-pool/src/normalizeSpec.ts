@@ -1,6 +1,7 @@
-import { DEFAULT_MAX_MESSAGE_BYTES } from "@mcpware/protocol";
+import { DEFAULT_MAX_MESSAGE_BYTES, MAX_TIMER_MS } from "@mcpware/protocol";
 import {
   DEFAULT_DOCKER_START_TIMEOUT_MS,
+  DEFAULT_MAX_IN_FLIGHT,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_START_TIMEOUT_MS,
 } from "./defaults.js";
@@ -9,8 +10,6 @@ import { resolveRestartPolicy } from "./restartGovernor.js";
 import type { ResolvedRestartPolicy } from "./restartGovernor.js";
 import type { BackendSpec } from "./types.js";
 
-/** Largest delay `setTimeout` honours (ms). */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_NAME_LENGTH = 128;
 
 /** A validated spec with every default filled in. */
@@ -27,6 +26,7 @@ export interface ResolvedBackendSpec {
   restart: ResolvedRestartPolicy;
   inheritEnv: boolean;
   maxMessageBytes: number;
+  maxInFlight: number;
   manageDocker: boolean;
 }
 
@@ -138,6 +138,10 @@ export function normalizeSpec(spec: BackendSpec): ResolvedBackendSpec {
       throw bad(`restart.${field}`, value, isCount ? "a positive integer" : "a non-negative number");
     }
   }
+  const maxInFlight: unknown = spec.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  if (typeof maxInFlight !== "number" || !Number.isSafeInteger(maxInFlight) || maxInFlight < 1) {
+    throw bad("maxInFlight", maxInFlight, "a positive integer");
+  }
   const maxMessageBytes: unknown = spec.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (typeof maxMessageBytes !== "number" || !Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1) {
     throw bad("maxMessageBytes", maxMessageBytes, "a positive integer");
@@ -162,6 +166,7 @@ export function normalizeSpec(spec: BackendSpec): ResolvedBackendSpec {
     restart,
     inheritEnv: spec.inheritEnv ?? false,
     maxMessageBytes,
+    maxInFlight,
     manageDocker: spec.manageDocker ?? true,
   };
 }

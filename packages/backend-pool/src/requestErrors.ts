@@ -56,3 +56,12 @@ export function circuitOpenError(
     { backend, stderrTail: lastError?.stderrTail ?? stderrTail, cause: lastError },
   );
 }
+
+/** ERR_BACKEND_BUSY: the backend has `maxInFlight` requests in flight; this one was not sent. */
+export function busyError(backend: string, method: string, maxInFlight: number): BackendError {
+  return new BackendError(
+    BackendErrorCode.Busy,
+    `backend "${backend}" is busy: ${maxInFlight} requests are already in flight; ${method} was not sent`,
+    { backend, method, elapsedMs: 0 },
+  );
+}

@@ -43,6 +43,8 @@ export interface BackendSpec {
   restart?: RestartPolicy;
   /** Pass the whole environment instead of the allowlist. Default false. */
   inheritEnv?: boolean;
+  /** Requests in flight (waiting for the start included) past which new ones fail at once with ERR_BACKEND_BUSY. Default 256. */
+  maxInFlight?: number;
   /** Cap on one message from the backend (bytes). Default 64 MiB. */
   maxMessageBytes?: number;
   /** For `docker run` commands: add name/label/--init and remove the container on stop. Default true. */
@@ -75,9 +77,14 @@ export interface BackendInfo {
 }
 
 export interface PoolRequestOptions {
-  signal?: AbortSignal;
-  /** Overrides the backend's `timeoutMs` for this request. */
-  timeoutMs?: number;
+  signal?: AbortSignal | undefined;
+  /** Overrides the backend's `timeoutMs` for this request (the wait for a start included). */
+  timeoutMs?: number | undefined;
+  /**
+   * Resolve with a `RawJson` (@mcpware/protocol) of the result: a success reply in the usual shape is handed over
+   * as the backend wrote it, never parsed, so a relay can forward it untouched.
+   */
+  raw?: boolean | undefined;
   /**
    * Receives the backend's `notifications/progress` for this request until it settles (later ones are
    * dropped). If `params._meta.progressToken` is set it is sent unchanged; otherwise the pool mints one. A

@@ -70,6 +70,13 @@ const schema34 = {
       maximum: 2147483,
       description: "Stop the backend after this many seconds without requests. Default: never.",
     },
+    maxInFlight: {
+      type: "integer",
+      minimum: 1,
+      maximum: 1000000,
+      description:
+        'Requests in flight on this backend past which new calls are answered at once with a "busy" error. Default 256.',
+    },
     cwd: {
       type: "string",
       minLength: 1,
@@ -496,11 +503,61 @@ function validate22(
         errors++;
       }
     }
+    if (data.maxInFlight !== undefined) {
+      let data11 = data.maxInFlight;
+      if (!(typeof data11 == "number" && !(data11 % 1) && !isNaN(data11) && isFinite(data11))) {
+        const err22 = {
+          instancePath: instancePath + "/maxInFlight",
+          schemaPath: "#/$defs/backendFields/properties/maxInFlight/type",
+          keyword: "type",
+          params: { type: "integer" },
+          message: "must be integer",
+        };
+        if (vErrors === null) {
+          vErrors = [err22];
+        } else {
+          vErrors.push(err22);
+        }
+        errors++;
+      }
+      if (typeof data11 == "number" && isFinite(data11)) {
+        if (data11 > 1000000 || isNaN(data11)) {
+          const err23 = {
+            instancePath: instancePath + "/maxInFlight",
+            schemaPath: "#/$defs/backendFields/properties/maxInFlight/maximum",
+            keyword: "maximum",
+            params: { comparison: "<=", limit: 1000000 },
+            message: "must be <= 1000000",
+          };
+          if (vErrors === null) {
+            vErrors = [err23];
+          } else {
+            vErrors.push(err23);
+          }
+          errors++;
+        }
+        if (data11 < 1 || isNaN(data11)) {
+          const err24 = {
+            instancePath: instancePath + "/maxInFlight",
+            schemaPath: "#/$defs/backendFields/properties/maxInFlight/minimum",
+            keyword: "minimum",
+            params: { comparison: ">=", limit: 1 },
+            message: "must be >= 1",
+          };
+          if (vErrors === null) {
+            vErrors = [err24];
+          } else {
+            vErrors.push(err24);
+          }
+          errors++;
+        }
+      }
+    }
     if (data.cwd !== undefined) {
-      let data11 = data.cwd;
-      if (typeof data11 === "string") {
-        if (func1(data11) < 1) {
-          const err22 = {
+      let data12 = data.cwd;
+      if (typeof data12 === "string") {
+        if (func1(data12) < 1) {
+          const err25 = {
             instancePath: instancePath + "/cwd",
             schemaPath: "#/$defs/backendFields/properties/cwd/minLength",
             keyword: "minLength",
@@ -508,70 +565,19 @@ function validate22(
             message: "must NOT have fewer than 1 characters",
           };
           if (vErrors === null) {
-            vErrors = [err22];
+            vErrors = [err25];
           } else {
-            vErrors.push(err22);
+            vErrors.push(err25);
           }
           errors++;
         }
       } else {
-        const err23 = {
+        const err26 = {
           instancePath: instancePath + "/cwd",
           schemaPath: "#/$defs/backendFields/properties/cwd/type",
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err23];
-        } else {
-          vErrors.push(err23);
-        }
-        errors++;
-      }
-    }
-    if (data.inheritEnv !== undefined) {
-      if (typeof data.inheritEnv !== "boolean") {
-        const err24 = {
-          instancePath: instancePath + "/inheritEnv",
-          schemaPath: "#/$defs/backendFields/properties/inheritEnv/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err24];
-        } else {
-          vErrors.push(err24);
-        }
-        errors++;
-      }
-    }
-    if (data.manageDocker !== undefined) {
-      if (typeof data.manageDocker !== "boolean") {
-        const err25 = {
-          instancePath: instancePath + "/manageDocker",
-          schemaPath: "#/$defs/backendFields/properties/manageDocker/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err25];
-        } else {
-          vErrors.push(err25);
-        }
-        errors++;
-      }
-    }
-    if (data.disabled !== undefined) {
-      if (typeof data.disabled !== "boolean") {
-        const err26 = {
-          instancePath: instancePath + "/disabled",
-          schemaPath: "#/$defs/backendFields/properties/disabled/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
         };
         if (vErrors === null) {
           vErrors = [err26];
@@ -581,14 +587,14 @@ function validate22(
         errors++;
       }
     }
-    if (data.type !== undefined) {
-      if ("stdio" !== data.type) {
+    if (data.inheritEnv !== undefined) {
+      if (typeof data.inheritEnv !== "boolean") {
         const err27 = {
-          instancePath: instancePath + "/type",
-          schemaPath: "#/$defs/backendFields/properties/type/const",
-          keyword: "const",
-          params: { allowedValue: "stdio" },
-          message: "must be equal to constant",
+          instancePath: instancePath + "/inheritEnv",
+          schemaPath: "#/$defs/backendFields/properties/inheritEnv/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
         };
         if (vErrors === null) {
           vErrors = [err27];
@@ -598,8 +604,59 @@ function validate22(
         errors++;
       }
     }
+    if (data.manageDocker !== undefined) {
+      if (typeof data.manageDocker !== "boolean") {
+        const err28 = {
+          instancePath: instancePath + "/manageDocker",
+          schemaPath: "#/$defs/backendFields/properties/manageDocker/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err28];
+        } else {
+          vErrors.push(err28);
+        }
+        errors++;
+      }
+    }
+    if (data.disabled !== undefined) {
+      if (typeof data.disabled !== "boolean") {
+        const err29 = {
+          instancePath: instancePath + "/disabled",
+          schemaPath: "#/$defs/backendFields/properties/disabled/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err29];
+        } else {
+          vErrors.push(err29);
+        }
+        errors++;
+      }
+    }
+    if (data.type !== undefined) {
+      if ("stdio" !== data.type) {
+        const err30 = {
+          instancePath: instancePath + "/type",
+          schemaPath: "#/$defs/backendFields/properties/type/const",
+          keyword: "const",
+          params: { allowedValue: "stdio" },
+          message: "must be equal to constant",
+        };
+        if (vErrors === null) {
+          vErrors = [err30];
+        } else {
+          vErrors.push(err30);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err28 = {
+    const err31 = {
       instancePath,
       schemaPath: "#/$defs/backendFields/type",
       keyword: "type",
@@ -607,15 +664,15 @@ function validate22(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err28];
+      vErrors = [err31];
     } else {
-      vErrors.push(err28);
+      vErrors.push(err31);
     }
     errors++;
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.name === undefined) {
-      const err29 = {
+      const err32 = {
         instancePath,
         schemaPath: "#/required",
         keyword: "required",
@@ -623,14 +680,14 @@ function validate22(
         message: "must have required property '" + "name" + "'",
       };
       if (vErrors === null) {
-        vErrors = [err29];
+        vErrors = [err32];
       } else {
-        vErrors.push(err29);
+        vErrors.push(err32);
       }
       errors++;
     }
     if (data.command === undefined) {
-      const err30 = {
+      const err33 = {
         instancePath,
         schemaPath: "#/required",
         keyword: "required",
@@ -638,17 +695,17 @@ function validate22(
         message: "must have required property '" + "command" + "'",
       };
       if (vErrors === null) {
-        vErrors = [err30];
+        vErrors = [err33];
       } else {
-        vErrors.push(err30);
+        vErrors.push(err33);
       }
       errors++;
     }
     if (data.name !== undefined) {
-      let data16 = data.name;
-      if (typeof data16 === "string") {
-        if (!pattern5.test(data16)) {
-          const err31 = {
+      let data17 = data.name;
+      if (typeof data17 === "string") {
+        if (!pattern5.test(data17)) {
+          const err34 = {
             instancePath: instancePath + "/name",
             schemaPath: "#/$defs/backendName/pattern",
             keyword: "pattern",
@@ -656,14 +713,14 @@ function validate22(
             message: 'must match pattern "' + "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$" + '"',
           };
           if (vErrors === null) {
-            vErrors = [err31];
+            vErrors = [err34];
           } else {
-            vErrors.push(err31);
+            vErrors.push(err34);
           }
           errors++;
         }
       } else {
-        const err32 = {
+        const err35 = {
           instancePath: instancePath + "/name",
           schemaPath: "#/$defs/backendName/type",
           keyword: "type",
@@ -671,9 +728,9 @@ function validate22(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err32];
+          vErrors = [err35];
         } else {
-          vErrors.push(err32);
+          vErrors.push(err35);
         }
         errors++;
       }
@@ -688,13 +745,14 @@ function validate22(
         key2 !== "timeout" &&
         key2 !== "startTimeout" &&
         key2 !== "idleTimeout" &&
+        key2 !== "maxInFlight" &&
         key2 !== "cwd" &&
         key2 !== "inheritEnv" &&
         key2 !== "manageDocker" &&
         key2 !== "disabled" &&
         key2 !== "type"
       ) {
-        const err33 = {
+        const err36 = {
           instancePath,
           schemaPath: "#/unevaluatedProperties",
           keyword: "unevaluatedProperties",
@@ -702,15 +760,15 @@ function validate22(
           message: "must NOT have unevaluated properties",
         };
         if (vErrors === null) {
-          vErrors = [err33];
+          vErrors = [err36];
         } else {
-          vErrors.push(err33);
+          vErrors.push(err36);
         }
         errors++;
       }
     }
   } else {
-    const err34 = {
+    const err37 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -718,9 +776,9 @@ function validate22(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err34];
+      vErrors = [err37];
     } else {
-      vErrors.push(err34);
+      vErrors.push(err37);
     }
     errors++;
   }
@@ -1263,11 +1321,61 @@ function validate26(
         errors++;
       }
     }
+    if (data.maxInFlight !== undefined) {
+      let data11 = data.maxInFlight;
+      if (!(typeof data11 == "number" && !(data11 % 1) && !isNaN(data11) && isFinite(data11))) {
+        const err22 = {
+          instancePath: instancePath + "/maxInFlight",
+          schemaPath: "#/$defs/backendFields/properties/maxInFlight/type",
+          keyword: "type",
+          params: { type: "integer" },
+          message: "must be integer",
+        };
+        if (vErrors === null) {
+          vErrors = [err22];
+        } else {
+          vErrors.push(err22);
+        }
+        errors++;
+      }
+      if (typeof data11 == "number" && isFinite(data11)) {
+        if (data11 > 1000000 || isNaN(data11)) {
+          const err23 = {
+            instancePath: instancePath + "/maxInFlight",
+            schemaPath: "#/$defs/backendFields/properties/maxInFlight/maximum",
+            keyword: "maximum",
+            params: { comparison: "<=", limit: 1000000 },
+            message: "must be <= 1000000",
+          };
+          if (vErrors === null) {
+            vErrors = [err23];
+          } else {
+            vErrors.push(err23);
+          }
+          errors++;
+        }
+        if (data11 < 1 || isNaN(data11)) {
+          const err24 = {
+            instancePath: instancePath + "/maxInFlight",
+            schemaPath: "#/$defs/backendFields/properties/maxInFlight/minimum",
+            keyword: "minimum",
+            params: { comparison: ">=", limit: 1 },
+            message: "must be >= 1",
+          };
+          if (vErrors === null) {
+            vErrors = [err24];
+          } else {
+            vErrors.push(err24);
+          }
+          errors++;
+        }
+      }
+    }
     if (data.cwd !== undefined) {
-      let data11 = data.cwd;
-      if (typeof data11 === "string") {
-        if (func1(data11) < 1) {
-          const err22 = {
+      let data12 = data.cwd;
+      if (typeof data12 === "string") {
+        if (func1(data12) < 1) {
+          const err25 = {
             instancePath: instancePath + "/cwd",
             schemaPath: "#/$defs/backendFields/properties/cwd/minLength",
             keyword: "minLength",
@@ -1275,70 +1383,19 @@ function validate26(
             message: "must NOT have fewer than 1 characters",
           };
           if (vErrors === null) {
-            vErrors = [err22];
+            vErrors = [err25];
           } else {
-            vErrors.push(err22);
+            vErrors.push(err25);
           }
           errors++;
         }
       } else {
-        const err23 = {
+        const err26 = {
           instancePath: instancePath + "/cwd",
           schemaPath: "#/$defs/backendFields/properties/cwd/type",
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err23];
-        } else {
-          vErrors.push(err23);
-        }
-        errors++;
-      }
-    }
-    if (data.inheritEnv !== undefined) {
-      if (typeof data.inheritEnv !== "boolean") {
-        const err24 = {
-          instancePath: instancePath + "/inheritEnv",
-          schemaPath: "#/$defs/backendFields/properties/inheritEnv/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err24];
-        } else {
-          vErrors.push(err24);
-        }
-        errors++;
-      }
-    }
-    if (data.manageDocker !== undefined) {
-      if (typeof data.manageDocker !== "boolean") {
-        const err25 = {
-          instancePath: instancePath + "/manageDocker",
-          schemaPath: "#/$defs/backendFields/properties/manageDocker/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err25];
-        } else {
-          vErrors.push(err25);
-        }
-        errors++;
-      }
-    }
-    if (data.disabled !== undefined) {
-      if (typeof data.disabled !== "boolean") {
-        const err26 = {
-          instancePath: instancePath + "/disabled",
-          schemaPath: "#/$defs/backendFields/properties/disabled/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
         };
         if (vErrors === null) {
           vErrors = [err26];
@@ -1348,14 +1405,14 @@ function validate26(
         errors++;
       }
     }
-    if (data.type !== undefined) {
-      if ("stdio" !== data.type) {
+    if (data.inheritEnv !== undefined) {
+      if (typeof data.inheritEnv !== "boolean") {
         const err27 = {
-          instancePath: instancePath + "/type",
-          schemaPath: "#/$defs/backendFields/properties/type/const",
-          keyword: "const",
-          params: { allowedValue: "stdio" },
-          message: "must be equal to constant",
+          instancePath: instancePath + "/inheritEnv",
+          schemaPath: "#/$defs/backendFields/properties/inheritEnv/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
         };
         if (vErrors === null) {
           vErrors = [err27];
@@ -1365,58 +1422,48 @@ function validate26(
         errors++;
       }
     }
-  } else {
-    const err28 = {
-      instancePath,
-      schemaPath: "#/$defs/backendFields/type",
-      keyword: "type",
-      params: { type: "object" },
-      message: "must be object",
-    };
-    if (vErrors === null) {
-      vErrors = [err28];
-    } else {
-      vErrors.push(err28);
-    }
-    errors++;
-  }
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.command === undefined) {
-      const err29 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "command" },
-        message: "must have required property '" + "command" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err29];
-      } else {
-        vErrors.push(err29);
+    if (data.manageDocker !== undefined) {
+      if (typeof data.manageDocker !== "boolean") {
+        const err28 = {
+          instancePath: instancePath + "/manageDocker",
+          schemaPath: "#/$defs/backendFields/properties/manageDocker/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err28];
+        } else {
+          vErrors.push(err28);
+        }
+        errors++;
       }
-      errors++;
     }
-    for (const key2 in data) {
-      if (
-        key2 !== "command" &&
-        key2 !== "args" &&
-        key2 !== "env" &&
-        key2 !== "description" &&
-        key2 !== "timeout" &&
-        key2 !== "startTimeout" &&
-        key2 !== "idleTimeout" &&
-        key2 !== "cwd" &&
-        key2 !== "inheritEnv" &&
-        key2 !== "manageDocker" &&
-        key2 !== "disabled" &&
-        key2 !== "type"
-      ) {
+    if (data.disabled !== undefined) {
+      if (typeof data.disabled !== "boolean") {
+        const err29 = {
+          instancePath: instancePath + "/disabled",
+          schemaPath: "#/$defs/backendFields/properties/disabled/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err29];
+        } else {
+          vErrors.push(err29);
+        }
+        errors++;
+      }
+    }
+    if (data.type !== undefined) {
+      if ("stdio" !== data.type) {
         const err30 = {
-          instancePath,
-          schemaPath: "#/unevaluatedProperties",
-          keyword: "unevaluatedProperties",
-          params: { unevaluatedProperty: key2 },
-          message: "must NOT have unevaluated properties",
+          instancePath: instancePath + "/type",
+          schemaPath: "#/$defs/backendFields/properties/type/const",
+          keyword: "const",
+          params: { allowedValue: "stdio" },
+          message: "must be equal to constant",
         };
         if (vErrors === null) {
           vErrors = [err30];
@@ -1429,7 +1476,7 @@ function validate26(
   } else {
     const err31 = {
       instancePath,
-      schemaPath: "#/type",
+      schemaPath: "#/$defs/backendFields/type",
       keyword: "type",
       params: { type: "object" },
       message: "must be object",
@@ -1438,6 +1485,68 @@ function validate26(
       vErrors = [err31];
     } else {
       vErrors.push(err31);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.command === undefined) {
+      const err32 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "command" },
+        message: "must have required property '" + "command" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err32];
+      } else {
+        vErrors.push(err32);
+      }
+      errors++;
+    }
+    for (const key2 in data) {
+      if (
+        key2 !== "command" &&
+        key2 !== "args" &&
+        key2 !== "env" &&
+        key2 !== "description" &&
+        key2 !== "timeout" &&
+        key2 !== "startTimeout" &&
+        key2 !== "idleTimeout" &&
+        key2 !== "maxInFlight" &&
+        key2 !== "cwd" &&
+        key2 !== "inheritEnv" &&
+        key2 !== "manageDocker" &&
+        key2 !== "disabled" &&
+        key2 !== "type"
+      ) {
+        const err33 = {
+          instancePath,
+          schemaPath: "#/unevaluatedProperties",
+          keyword: "unevaluatedProperties",
+          params: { unevaluatedProperty: key2 },
+          message: "must NOT have unevaluated properties",
+        };
+        if (vErrors === null) {
+          vErrors = [err33];
+        } else {
+          vErrors.push(err33);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err34 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: { type: "object" },
+      message: "must be object",
+    };
+    if (vErrors === null) {
+      vErrors = [err34];
+    } else {
+      vErrors.push(err34);
     }
     errors++;
   }
@@ -1804,6 +1913,7 @@ export const backendKeys: readonly string[] = [
   "timeout",
   "startTimeout",
   "idleTimeout",
+  "maxInFlight",
   "cwd",
   "inheritEnv",
   "manageDocker",

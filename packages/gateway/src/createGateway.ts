@@ -1,7 +1,7 @@
 import type { BackendPoolOptions } from "@mcpware/backend-pool";
 import { BackendPool } from "@mcpware/backend-pool";
 import type { CallToolResult, McpConnection, ProgressNotificationParams } from "@mcpware/protocol";
-import { ErrorCode, McpMethod, ProtocolError, createMcpConnection } from "@mcpware/protocol";
+import { ErrorCode, McpMethod, ProtocolError, RawJson, createMcpConnection } from "@mcpware/protocol";
 import { discoverBackendTools } from "./discoverBackendTools.js";
 import type { GatewayContext } from "./gatewayContext.js";
 import { registerServerHandlers, SERVER_NAME } from "./gatewayServer.js";
@@ -122,6 +122,15 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       connections.add(connection);
       registerServerHandlers(connection, context, { version, isClosing: () => closing !== undefined });
       connection.onError((error) => logger.warn(`client connection: ${error.message}`));
+      // Backpressure: while the client does not read, replies are left in the backends' pipes, not in memory.
+      connection.onNeedsDrain(() => {
+        logger.debug("the client is not reading: backend output paused");
+        pool.pauseReading();
+      });
+      connection.onDrain(() => {
+        logger.debug("the client reads again: backend output resumed");
+        pool.resumeReading();
+      });
       const closed = new Promise<void>((resolve) => {
         connection.onClose(() => {
           connections.delete(connection);
@@ -140,7 +149,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     },
     callTool(backend, tool, args, callOptions = {}) {
       const onProgress = callOptions.onProgress;
-      return useTool(
+      const result = useTool(
         context,
         { backend_server: backend, server_tool: tool, tool_arguments: args ?? {} },
         {
@@ -149,6 +158,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
           ...(onProgress === undefined ? {} : { sendProgress: onProgress }),
         },
       );
+      return result.then((value) => (value instanceof RawJson ? (value.value as CallToolResult) : value));
     },
     close() {
       closing ??= (async () => {

@@ -1,6 +1,6 @@
 import { BackendError, BackendErrorCode } from "@mcpware/backend-pool";
 import type { CallToolResult } from "@mcpware/protocol";
-import { ProtocolError } from "@mcpware/protocol";
+import { MAX_JSON_DEPTH, ProtocolError } from "@mcpware/protocol";
 import type { Redactor } from "./redactor.js";
 
 /** How many of the backend's last stderr lines an error message quotes. */
@@ -14,6 +14,8 @@ export interface FailureContext {
   backend: string;
   /** The deadline that applied to the request (ms), for timeout messages. */
   timeoutMs: number;
+  /** How long the request really took before it failed (ms); default: what the error says, else `timeoutMs`. */
+  elapsedMs?: number | undefined;
   /** What the request was doing, e.g. "calling tool echo" or "listing tools". */
   action: string;
   /** Masks secrets in quoted stderr lines. */
@@ -43,8 +45,19 @@ function explain(error: unknown, context: FailureContext): string {
       return `${name} failed to start: it did not complete the MCP handshake in time${secondsOf(error.elapsedMs)}.${tail}`;
     case BackendErrorCode.Initialize:
       return `${name} failed to start: the MCP initialize handshake failed (${error.message}).${tail}`;
-    case BackendErrorCode.Timeout:
-      return `${name} timed out after ${formatSeconds(context.timeoutMs)} s while ${context.action}; the request was cancelled. Try again, or with a smaller request.`;
+    case BackendErrorCode.Timeout: {
+      // To a tenth of a second: the real time, not the configured one, so a slow start plus a call shows.
+      // Both measure from their own start (the call, the whole use_tool): the longer is the closer to the truth.
+      const elapsedMs = Math.max(context.elapsedMs ?? 0, error.elapsedMs ?? 0) || context.timeoutMs;
+      const elapsed = formatSeconds(Math.round(elapsedMs / 100) * 100);
+      const limit = formatSeconds(context.timeoutMs);
+      const timeout = elapsed === limit ? "" : ` (its timeout is ${limit} s)`;
+      return `${name} timed out after ${elapsed} s${timeout} while ${context.action}; the request was cancelled. Try again, or with a smaller request.`;
+    }
+    case BackendErrorCode.Busy:
+      return `${name} is busy: ${error.message.replace(/^backend "[^"]*" is busy: /, "")}. Try again when some of its calls have finished.`;
+    case BackendErrorCode.BadRequest:
+      return `the request was not sent to ${name}: ${describeCause(error)}. Nothing reached the backend; send arguments that JSON can encode and that nest at most ${MAX_JSON_DEPTH} levels deep.`;
     case BackendErrorCode.Aborted:
       return `the request to ${name} was cancelled while ${context.action}.`;
     case BackendErrorCode.Exited:
@@ -72,6 +85,10 @@ function explain(error: unknown, context: FailureContext): string {
 /** A tool result that reports an error the model can act on. */
 export function errorResult(message: string): CallToolResult {
   return { content: [{ type: "text", text: message }], isError: true };
+}
+
+function describeCause(error: BackendError): string {
+  return error.cause instanceof Error ? error.cause.message : error.message;
 }
 
 function describeExit(error: BackendError): string {

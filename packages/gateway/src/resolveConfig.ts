@@ -114,5 +114,6 @@ function resolveBackend(entry: BackendEntry, options: ResolveOptions): ResolvedB
   if (entry.timeout !== undefined) spec.timeoutMs = Math.round(entry.timeout * MS_PER_SECOND);
   if (entry.startTimeout !== undefined) spec.startTimeoutMs = Math.round(entry.startTimeout * MS_PER_SECOND);
   if (entry.idleTimeout !== undefined) spec.idleTimeoutMs = Math.round(entry.idleTimeout * MS_PER_SECOND);
+  if (entry.maxInFlight !== undefined) spec.maxInFlight = entry.maxInFlight;
   return { ...base, spec, unavailable: undefined };
 }

@@ -1,6 +1,7 @@
 import type { BackendPool, BackendState, Disposable } from "@mcpware/backend-pool";
+import { BackendError, BackendErrorCode } from "@mcpware/backend-pool";
 import type { ListToolsResult, Tool } from "@mcpware/protocol";
-import { McpMethod } from "@mcpware/protocol";
+import { McpMethod, raceAbort } from "@mcpware/protocol";
 import type { ArgumentCheck, ArgumentValidator } from "./argumentValidator.js";
 import type { Logger } from "./logger.js";
 
@@ -63,12 +64,13 @@ export class ToolCatalog implements Disposable {
   }
 
   /**
-   * The backend's tool list, from the cache or fetched (starting the backend if needed). `signal` ends
-   * this caller's wait only; a shared fetch goes on for the others.
+   * The backend's tool list, from the cache or fetched (starting the backend if needed). `signal` and
+   * `timeoutMs` end this caller's wait only; a shared fetch goes on for the others.
    *
-   * @throws BackendError from the pool; the signal's reason when it aborts first.
+   * @throws BackendError from the pool, ERR_BACKEND_TIMEOUT when `timeoutMs` passes first; the signal's reason
+   * when it aborts first.
    */
-  async get(backend: string, signal?: AbortSignal): Promise<ToolList> {
+  async get(backend: string, signal?: AbortSignal, timeoutMs?: number): Promise<ToolList> {
     let entry = this.entries.get(backend);
     if (entry?.list !== undefined) {
       // The common case on every use_tool: no abort listener and no promise chain for a list already here.
@@ -88,7 +90,8 @@ export class ToolCatalog implements Disposable {
         },
       );
     }
-    return raceSignal(entry.promise, signal);
+    if (timeoutMs === undefined) return raceAbort(entry.promise, signal);
+    return waitWithin(entry.promise, backend, timeoutMs, signal);
   }
 
   /** The backend's tool list when it is cached and fetched, without waiting; otherwise `undefined`. */
@@ -178,22 +181,26 @@ function createToolList(
   };
 }
 
-/** Resolves or rejects like `promise`, or rejects with the signal's reason when it aborts first. */
-export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error as Error);
-      },
-    );
-  });
+/** `promise`, or ERR_BACKEND_TIMEOUT once `timeoutMs` passes, or the signal's reason once it aborts. */
+async function waitWithin<T>(
+  promise: Promise<T>,
+  backend: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  const startedAt = performance.now();
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), timeoutMs);
+  try {
+    return await raceAbort(raceAbort(promise, signal), deadline.signal, () => {
+      const elapsedMs = Math.round(performance.now() - startedAt);
+      return new BackendError(
+        BackendErrorCode.Timeout,
+        `backend "${backend}" did not list its tools within ${elapsedMs} ms`,
+        { backend, method: McpMethod.ToolsList, elapsedMs },
+      );
+    });
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,8 +1,10 @@
+import { BackendError, BackendErrorCode } from "@mcpware/backend-pool";
 import type {
   CallToolResult,
   JsonObject,
   ProgressNotificationParams,
   ProgressToken,
+  RawJson,
 } from "@mcpware/protocol";
 import { McpMethod } from "@mcpware/protocol";
 import { closestNames } from "./closestNames.js";
@@ -36,14 +38,17 @@ interface UseToolRequest {
 
 /**
  * use_tool: checks the request (backend, tool, arguments against the tool's `inputSchema`) and forwards
- * `tools/call`, returning the backend's result unchanged. Everything the model can fix, and every backend
- * failure, comes back as an `isError` result saying what to do.
+ * `tools/call`, returning the backend's result unchanged: as the text the backend wrote (a `RawJson`, never
+ * parsed) when it replied in the usual shape. Everything the model can fix, and every backend failure, comes back
+ * as an `isError` result saying what to do. Listing the backend's tools (when not cached) and the call share
+ * one deadline, the backend's `timeout`.
  */
 export async function useTool(
   context: GatewayContext,
   args: unknown,
   options: UseToolOptions,
-): Promise<CallToolResult> {
+): Promise<CallToolResult | RawJson> {
+  const startedAt = performance.now();
   const parsed = parseArguments(args);
   if (!parsed.ok) return parsed.result;
   const request = parsed.request;
@@ -51,11 +56,13 @@ export async function useTool(
   if (backend === undefined) return errorResult(unknownBackendMessage(context, request.backend));
   const reason = unavailableReason(context, backend);
   if (reason !== undefined) return errorResult(reason);
+  const timeoutMs = timeoutOf(backend);
   const failure = (error: unknown, action: string): CallToolResult => {
     if (options.signal.aborted) throw options.signal.reason;
     const text = describeFailure(error, {
       backend: backend.name,
-      timeoutMs: timeoutOf(backend),
+      timeoutMs,
+      elapsedMs: performance.now() - startedAt,
       action,
       redactor: context.redactor,
     });
@@ -63,11 +70,13 @@ export async function useTool(
     return errorResult(text);
   };
 
-  let list;
-  try {
-    list = await context.catalog.get(backend.name, options.signal);
-  } catch (error) {
-    return failure(error, "listing its tools");
+  let list = context.catalog.peek(backend.name);
+  if (list === undefined) {
+    try {
+      list = await context.catalog.get(backend.name, options.signal, timeoutMs);
+    } catch (error) {
+      return failure(error, "listing its tools");
+    }
   }
   const tool = list.byName.get(request.tool);
   if (tool === undefined)
@@ -94,19 +103,27 @@ export async function useTool(
           sendProgress(progressToken === undefined ? progress : { ...progress, progressToken });
         };
   if (progressToken !== undefined) params._meta = { progressToken };
-  const started = Date.now();
   // Checked first: serializing the arguments of every call only to drop the line costs CPU on the hot path.
   if (context.logger.isDebugEnabled) {
-    context.logger.debug(`call ${backend.name}/${tool.name} arguments=${JSON.stringify(request.args)}`);
+    context.logger.debug(`call ${backend.name}/${tool.name} arguments=${describeJson(() => JSON.stringify(request.args))}`);
+  }
+  const remainingMs = Math.round(timeoutMs - (performance.now() - startedAt));
+  if (remainingMs < 1) {
+    return failure(
+      new BackendError(BackendErrorCode.Timeout, `no time left to call ${tool.name}`, { backend: backend.name }),
+      `calling tool "${tool.name}"`,
+    );
   }
   try {
-    const result = await context.pool.request<CallToolResult>(backend.name, McpMethod.ToolsCall, params, {
+    const result = await context.pool.request<RawJson>(backend.name, McpMethod.ToolsCall, params, {
       signal: options.signal,
-      ...(relay === undefined ? {} : { onProgress: relay }),
+      timeoutMs: remainingMs,
+      raw: true,
+      onProgress: relay,
     });
     if (context.logger.isDebugEnabled) {
       context.logger.debug(
-        `result ${backend.name}/${tool.name} in ${Date.now() - started} ms: ${JSON.stringify(result)}`,
+        `result ${backend.name}/${tool.name} in ${Math.round(performance.now() - startedAt)} ms: ${describeJson(() => result.text)}`,
       );
     }
     return result;
@@ -148,6 +165,15 @@ function parseArguments(
     );
   }
   return { ok: true, request: { backend, tool, args: toolArgs as JsonObject } };
+}
+
+/** JSON text for a debug line; never throws (arguments nested too deep for `JSON.stringify`). */
+function describeJson(serialize: () => string): string {
+  try {
+    return serialize();
+  } catch (error) {
+    return `<not serializable: ${error instanceof Error ? error.message : String(error)}>`;
+  }
 }
 
 function describeType(value: unknown): string {

@@ -32,6 +32,7 @@ export interface BackendEntry {
   startTimeout: number | undefined;
   /** Seconds. */
   idleTimeout: number | undefined;
+  maxInFlight: number | undefined;
   cwd: string | undefined;
   inheritEnv: boolean;
   /** Docker hygiene for `docker run` commands (default true). */
@@ -57,6 +58,7 @@ interface BackendFields {
   timeout?: number;
   startTimeout?: number;
   idleTimeout?: number;
+  maxInFlight?: number;
   cwd?: string;
   inheritEnv?: boolean;
   manageDocker?: boolean;
@@ -228,6 +230,7 @@ function collectEntries(shape: ConfigShape, document: Record<string, unknown>): 
       timeout: fields.timeout,
       startTimeout: fields.startTimeout,
       idleTimeout: fields.idleTimeout,
+      maxInFlight: fields.maxInFlight,
       cwd: fields.cwd,
       inheritEnv: fields.inheritEnv ?? false,
       manageDocker: fields.manageDocker ?? true,

@@ -131,6 +131,10 @@ class Connection implements McpConnection {
     return this.#writer.onDrain(listener);
   }
 
+  onNeedsDrain(listener: () => void): Disposable {
+    return this.#writer.onNeedsDrain(listener);
+  }
+
   listen(): void {
     if (this.#isListening || this.#isClosed) return;
     this.#isListening = true;

@@ -128,6 +128,8 @@ export interface McpConnection extends Disposable {
   readonly queuedBytes: number;
   /** True while the writer holds more than its high-water mark: stop producing until `onDrain`. */
   readonly needsDrain: boolean;
+  /** The writer passed its high-water mark (`needsDrain` became true). */
+  onNeedsDrain(listener: () => void): Disposable;
   /** The writer fell back to its high-water mark. */
   onDrain(listener: () => void): Disposable;
   /** Stop reading the peer (nothing more is dispatched until `resume()`); idempotent. */

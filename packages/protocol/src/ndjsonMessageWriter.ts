@@ -60,6 +60,7 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
   #waitingForDrain = false;
   #aboveHighWater = false;
   readonly #drainEmitter = new Emitter<void>();
+  readonly #needsDrainEmitter = new Emitter<void>();
   /** The turn check of the coalescing window; set while the writer is busy. */
   #turnCheck: ReturnType<typeof setImmediate> | undefined;
   /** A line was queued since the last turn check. */
@@ -95,6 +96,11 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
   /** True from when {@link queuedBytes} passes the high-water mark until {@link onDrain} fires. */
   get needsDrain(): boolean {
     return this.#aboveHighWater;
+  }
+
+  /** Fires when {@link needsDrain} becomes true: {@link queuedBytes} passed the high-water mark. */
+  get onNeedsDrain(): Event<void> {
+    return this.#needsDrainEmitter.event;
   }
 
   /** Fires when {@link queuedBytes} fell back to the high-water mark after {@link needsDrain} became true. */
@@ -163,6 +169,7 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     writable.on("error", ignoreError);
     this.#rejectQueue(new Error("message writer disposed"));
     this.#drainEmitter.dispose();
+    this.#needsDrainEmitter.dispose();
     super.dispose();
   }
 
@@ -190,7 +197,10 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
       this.#writeNow(line, callback === undefined ? undefined : [callback]);
       this.#openWindow();
     }
-    if (!this.#aboveHighWater && this.queuedBytes > this.#highWaterMark) this.#aboveHighWater = true;
+    if (!this.#aboveHighWater && this.queuedBytes > this.#highWaterMark) {
+      this.#aboveHighWater = true;
+      this.#needsDrainEmitter.fire();
+    }
   }
 
   // The window stays open while lines keep coming, one check per event-loop turn; it closes (and the batch goes

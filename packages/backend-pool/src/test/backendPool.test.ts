@@ -3,7 +3,7 @@ import { ProtocolError } from "@mcpware/protocol";
 import type { ProgressNotificationParams } from "@mcpware/protocol";
 import { BackendError, BackendErrorCode } from "../backendError.js";
 import { BackendPool } from "../backendPool.js";
-import { mintProgressToken } from "../progressToken.js";
+import { mintProgressToken } from "../progressRoutes.js";
 import type { BackendNotificationEvent, BackendRequestEvent, StateChangeEvent } from "../types.js";
 import { fixtureSpec } from "./helpers/fixtures.js";
 import { isRunning, survivors } from "./helpers/processTable.js";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Disposable, PoolRequestOptions } from "@mcpware/backend-pool";
 import { BackendError, BackendErrorCode } from "@mcpware/backend-pool";
-import type { ProgressNotificationParams } from "@mcpware/protocol";
+import type { CallToolResult, ProgressNotificationParams } from "@mcpware/protocol";
 import type { GatewayContext } from "../gatewayContext.js";
 import { createSilentLogger } from "../logger.js";
 import { parseConfig } from "../loadConfig.js";
@@ -89,7 +89,9 @@ describe("useTool", () => {
       { backend_server: "b" },
       { ...request, tool_arguments: 5 },
     ]) {
-      const result = await useTool(context, args, { signal: new AbortController().signal });
+      const result = (await useTool(context, args, {
+        signal: new AbortController().signal,
+      })) as CallToolResult;
       expect(result.isError, JSON.stringify(args)).to.equal(true);
     }
     expect(calls).to.deep.equal([]);
@@ -99,7 +101,9 @@ describe("useTool", () => {
     const { context } = createContext(async () => {
       throw new BackendError(BackendErrorCode.Timeout, "late", { elapsedMs: 2001 });
     });
-    const result = await useTool(context, request, { signal: new AbortController().signal });
+    const result = (await useTool(context, request, {
+      signal: new AbortController().signal,
+    })) as CallToolResult;
     expect(result.isError).to.equal(true);
     expect(JSON.stringify(result.content)).to.include("timed out after 2 s");
   });
