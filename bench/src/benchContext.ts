@@ -6,7 +6,7 @@ import { warmUp } from "./callLoops.js";
 export interface BenchContext {
   readonly plan: BenchPlan;
   readonly environment: SessionEnvironment;
-  /** False while the gateway is not built: items then measure the direct side only. */
+  /** False while the gateway is not built: items then measure the direct and floor sides only. */
   readonly gatewayAvailable: boolean;
   /** Progress lines (stderr; stdout carries the table). */
   log(message: string): void;
@@ -14,14 +14,14 @@ export interface BenchContext {
   warn(message: string): void;
 }
 
-/** The sides to measure in this run. */
+/** The sides to measure in this run: direct, floor, and mcpware when its binary exists. */
 export function sides(context: BenchContext): Side[] {
-  return context.gatewayAvailable ? ["direct", "gateway"] : ["direct"];
+  return context.gatewayAvailable ? ["direct", "floor", "gateway"] : ["direct", "floor"];
 }
 
 /**
- * Runs `measure` for both sides, `rounds` times, alternating which side goes first so that drift on a shared
- * machine (other jobs, thermal state) falls on both sides alike.
+ * Runs `measure` for every side, `rounds` times, rotating which side goes first (round r starts with side
+ * r mod n) so that drift on a shared machine (other jobs, thermal state) falls on every side alike.
  */
 export async function alternate(
   context: BenchContext,
@@ -29,9 +29,9 @@ export async function alternate(
   measure: (side: Side, round: number) => Promise<void>,
 ): Promise<void> {
   for (let round = 0; round < rounds; round++) {
-    const order = sides(context);
-    if (round % 2 === 1) order.reverse();
-    for (const side of order) await measure(side, round);
+    const all = sides(context);
+    const first = round % all.length;
+    for (const side of [...all.slice(first), ...all.slice(0, first)]) await measure(side, round);
   }
 }
 
@@ -51,10 +51,10 @@ export async function withSession<T>(
 }
 
 /**
- * Opens one session per measured side (each fronting one backend) for items that compare call by call, and
- * warms both up (`plan.warmupMs` of sustained load each) before `use` runs.
+ * Opens one session per measured side (each fronting one backend), all at the same time, for items that compare
+ * call by call, and warms each up (`plan.warmupMs` of sustained load each) before `use` runs.
  */
-export async function withSessionPair<T>(
+export async function withSideSessions<T>(
   context: BenchContext,
   use: (sessions: Partial<Record<Side, BenchSession>>) => Promise<T>,
 ): Promise<T> {

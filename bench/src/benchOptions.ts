@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_GATEWAY_BIN } from "./benchPaths.js";
 
-/** The seven items of the suite, in the order they run (`--only` accepts names or numbers 1–7). */
+/** The eight items of the suite, in the order they run (`--only` accepts names or numbers 1–8). */
 export const BENCH_ITEMS = [
   "latency",
   "throughput",
@@ -11,12 +11,13 @@ export const BENCH_ITEMS = [
   "memory",
   "payload",
   "framing",
+  "backpressure",
 ] as const;
 export type BenchItem = (typeof BENCH_ITEMS)[number];
 
 /** How much work each item does; `--quick` picks a smaller plan for a smoke run. */
 export interface BenchPlan {
-  /** Alternating direct/gateway rounds for latency, throughput and payload items. */
+  /** Rounds of items 1, 2 and 6, each side once per round in rotating order. */
   readonly rounds: number;
   /** Sustained load on each session of items 1, 2 and 6 before anything is timed. */
   readonly warmupMs: number;
@@ -35,6 +36,13 @@ export interface BenchPlan {
     readonly bytes: number;
     readonly callsPerRound: number;
   }[];
+  /** Item 8: requests written at once while the client stops reading, each echoing this many bytes. */
+  readonly backpressureRequests: number;
+  readonly backpressureMessageBytes: number;
+  /** How long the client does not read stdout after writing the requests. */
+  readonly backpressurePauseMs: number;
+  /** Bound on the wait for every reply once the client reads again. */
+  readonly backpressureDrainTimeoutMs: number;
 }
 
 const KIB = 1024;
@@ -58,6 +66,10 @@ export const DEFAULT_PLAN: BenchPlan = {
     { label: "100 KiB", bytes: 100 * KIB, callsPerRound: 30 },
     { label: "5 MiB", bytes: 5 * MIB, callsPerRound: 3 },
   ],
+  backpressureRequests: 2000,
+  backpressureMessageBytes: 100 * KIB,
+  backpressurePauseMs: 10_000,
+  backpressureDrainTimeoutMs: 120_000,
 };
 
 export const QUICK_PLAN: BenchPlan = {
@@ -95,7 +107,8 @@ export const USAGE = `Usage: node bench/dist/run.js [options]
 
   --quick            fewer rounds and calls (a smoke run of a minute or two)
   --only <items>     comma-separated items by name or number:
-                     1 latency, 2 throughput, 3 startup, 4 discovery, 5 memory, 6 payload, 7 framing
+                     1 latency, 2 throughput, 3 startup, 4 discovery, 5 memory, 6 payload, 7 framing,
+                     8 backpressure
   --gateway <file>   gateway entry script (default packages/gateway/dist/bin.js)
   --profile <dir>    run every gateway under node --cpu-prof, profiles written to <dir> on its exit
                      (summarise one with: node bench/dist/profileSummary.js <file.cpuprofile>)
@@ -142,7 +155,7 @@ function parseItems(list: string): BenchItem[] {
     const item = byNumber ?? BENCH_ITEMS.find((name) => name === token);
     if (item === undefined) {
       throw new TypeError(
-        `--only: unknown item ${JSON.stringify(raw)}; expected 1-7 or ${BENCH_ITEMS.join(", ")}`,
+        `--only: unknown item ${JSON.stringify(raw)}; expected 1-${BENCH_ITEMS.length} or ${BENCH_ITEMS.join(", ")}`,
       );
     }
     selected.add(item);

@@ -55,3 +55,6 @@ function readManifestVersion(path: string, name: string): string | undefined {
   const manifest = JSON.parse(readFileSync(path, "utf8")) as { name?: string; version?: string };
   return manifest.name === name ? manifest.version : undefined;
 }
+
+/** The floor side's relay, compiled next to this file (`bench/dist/floorRelay.js`). */
+export const FLOOR_RELAY_SCRIPT = fileURLToPath(new URL("./floorRelay.js", import.meta.url));

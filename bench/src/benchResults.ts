@@ -1,3 +1,4 @@
+import type { BackpressureResult } from "./backpressureBench.js";
 import type { DiscoveryResult } from "./discoveryBench.js";
 import type { FramingItemResult } from "./framingItem.js";
 import type { LatencyResult } from "./latencyBench.js";
@@ -22,12 +23,12 @@ export interface BenchMeta {
   readonly gatewayVersion?: string;
   readonly sdkVersion?: string;
   readonly serverEverythingVersion?: string;
-  /** False when the gateway binary was missing: every gateway figure is then null. */
+  /** False when the gateway binary was missing: every gateway figure is then null (direct and floor are measured). */
   readonly gatewayMeasured: boolean;
   readonly durationS: number;
 }
 
-/** One goal of issue 6: reported, never asserted. */
+/** One goal: reported, never asserted. */
 export interface GoalOutcome {
   readonly id: string;
   readonly description: string;
@@ -48,6 +49,7 @@ export interface BenchResults {
   memory?: MemoryResult;
   payload?: PayloadResult;
   framing?: FramingItemResult;
+  backpressure?: BackpressureResult;
   goals: GoalOutcome[];
   /** Items that threw, with the message. */
   errors: { item: string; message: string }[];

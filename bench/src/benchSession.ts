@@ -1,25 +1,24 @@
-import { performance } from "node:perf_hooks";
-import { setTimeout as delay } from "node:timers/promises";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { backendNames, writeGatewayConfig } from "./gatewayConfig.js";
-import { isAlive, listDescendantPids } from "./procfs.js";
+import { killLeftovers, killQuietly, listDescendantPids } from "./procfs.js";
+import type { Side } from "./stats.js";
 import { TimedTransport } from "./timedTransport.js";
 
-/** Which way the client reaches server-everything. */
-export type Side = "direct" | "gateway";
+export type { Side } from "./stats.js";
 
 /** Per-request deadline of the SDK client; large so 5 MiB echoes and 128-way concurrency never trip it. */
 export const REQUEST_TIMEOUT_MS = 120_000;
 /** How long a closed gateway's backends may take to disappear before the bench kills them itself. */
-const LEFTOVER_GRACE_MS = 10_000;
-const LEFTOVER_POLL_MS = 50;
+export const LEFTOVER_GRACE_MS = 10_000;
 const STDERR_TAIL_BYTES = 8 * 1024;
 
 /** What every session needs to spawn its server. */
 export interface SessionEnvironment {
   readonly everythingEntry: string;
   readonly gatewayBin: string;
+  /** `bench/dist/floorRelay.js`: the floor side's relay. */
+  readonly floorRelayScript: string;
   /** A temp folder for generated gateway configs. */
   readonly workDir: string;
   /** Node options put before the gateway's script (e.g. `--cpu-prof`); never given to backends. */
@@ -33,10 +32,20 @@ export interface CloseReport {
 }
 
 /**
- * One SDK client connected over stdio either straight to server-everything or to the mcpware gateway fronting
- * `backendCount` server-everything backends. `echo` and `discover` are the same operation on both sides
- * (`tools/call echo` vs `use_tool`, `tools/list` vs `discover_backend_tools`) and throw when the answer is not
- * the expected one, so a broken path can never be timed as a fast one.
+ * The processes of one side whose CPU time is measured: the spawned middle process (none on the direct side)
+ * and the server-everything process(es) behind it.
+ */
+export interface SideProcesses {
+  readonly middle: number | undefined;
+  readonly backends: readonly number[];
+}
+
+/**
+ * One SDK client connected over stdio straight to server-everything (direct), to the floor relay in front of
+ * one server-everything (floor), or to the mcpware gateway fronting `backendCount` server-everything backends.
+ * `echo` is the same operation on every side (`tools/call echo` direct, `use_tool` through floor and mcpware)
+ * and so is `discover` (`tools/list` direct and through the floor, `discover_backend_tools` through mcpware);
+ * both throw when the answer is not the expected one, so a broken path can never be timed as a fast one.
  */
 export class BenchSession {
   private constructor(
@@ -44,7 +53,7 @@ export class BenchSession {
     readonly backendNames: readonly string[],
     private readonly client: Client,
     private readonly transport: TimedTransport,
-    /** The spawned process: server-everything (direct) or the gateway. */
+    /** The spawned process: server-everything (direct), the floor relay or the gateway. */
     readonly pid: number,
     private readonly stderr: { tail: string },
   ) {}
@@ -62,15 +71,7 @@ export class BenchSession {
   /** Spawns the server and completes the MCP handshake. */
   static async open(environment: SessionEnvironment, side: Side, backendCount = 1): Promise<BenchSession> {
     const command = process.execPath;
-    const args =
-      side === "direct"
-        ? [environment.everythingEntry, "stdio"]
-        : [
-            ...environment.gatewayNodeArgs,
-            environment.gatewayBin,
-            "--config",
-            await writeGatewayConfig(environment.workDir, environment.everythingEntry, backendCount),
-          ];
+    const args = await commandArguments(environment, side, backendCount);
     const stdio = new StdioClientTransport({ command, args, env: getDefaultEnvironment(), stderr: "pipe" });
     const transport = new TimedTransport(stdio);
     const client = new Client({ name: "mcpware-bench", version: "0.0.0" }, { capabilities: {} });
@@ -84,11 +85,11 @@ export class BenchSession {
       await client.close().catch(() => undefined);
       throw new Error(`${side}: connect failed; stderr tail: ${stderr.tail.trim()}`, { cause: error });
     }
-    const names = side === "direct" ? ["everything"] : backendNames(backendCount);
+    const names = side === "gateway" ? backendNames(backendCount) : ["everything"];
     return new BenchSession(side, names, client, transport, transport.pid ?? -1, stderr);
   }
 
-  /** Echoes `message` through backend number `backendIndex` (gateway) or the single server (direct). */
+  /** Echoes `message` through backend number `backendIndex` (gateway) or the single server (direct, floor). */
   async echo(message: string, backendIndex = 0): Promise<void> {
     const params =
       this.side === "direct"
@@ -117,9 +118,10 @@ export class BenchSession {
    * every backend (gateway; the result must name every backend).
    */
   async discover(): Promise<void> {
-    if (this.side === "direct") {
+    if (this.side !== "gateway") {
       const { tools } = await this.client.listTools(undefined, { timeout: REQUEST_TIMEOUT_MS });
-      if (!tools.some((tool) => tool.name === "echo")) throw new Error(`direct: tools/list has no echo tool`);
+      if (!tools.some((tool) => tool.name === "echo"))
+        throw new Error(`${this.side}: tools/list has no echo tool`);
       return;
     }
     const result = await this.client.callTool({ name: "discover_backend_tools", arguments: {} }, undefined, {
@@ -134,9 +136,16 @@ export class BenchSession {
     }
   }
 
-  /** Pids of the processes the spawned process started (the gateway's backends). */
+  /** Pids of the processes the spawned process started (the backends of the gateway or the floor relay). */
   descendantPids(): number[] {
     return listDescendantPids(this.pid);
+  }
+
+  /** The middle process and the backends, for CPU time per call. */
+  processes(): SideProcesses {
+    return this.side === "direct"
+      ? { middle: undefined, backends: [this.pid] }
+      : { middle: this.pid, backends: this.descendantPids() };
   }
 
   /** The last lines the process wrote to stderr. */
@@ -146,31 +155,37 @@ export class BenchSession {
 
   /**
    * Closes the client and waits for the process and everything it started to be gone. A direct
-   * server-everything ignores stdin EOF, so it gets SIGTERM right after the SDK ends its stdin; the gateway is
-   * left to its own shutdown (stdin EOF, then the SDK's SIGTERM after 2 s). Backends the gateway leaves behind
-   * are killed and reported.
+   * server-everything gets SIGTERM right after the SDK ends its stdin (it does not have to exit on EOF); the
+   * gateway and the floor relay are left to their own shutdown (stdin EOF, then the SDK's SIGTERM after 2 s).
+   * Backends they leave behind are killed and reported.
    */
   async close(): Promise<CloseReport> {
-    const descendants = this.side === "gateway" ? this.descendantPids() : [];
+    const descendants = this.side === "direct" ? [] : this.descendantPids();
     const closing = this.client.close();
     if (this.side === "direct") killQuietly(this.pid, "SIGTERM");
     await closing;
-    const deadline = performance.now() + LEFTOVER_GRACE_MS;
-    let alive = descendants.filter(isAlive);
-    while (alive.length > 0 && performance.now() < deadline) {
-      await delay(LEFTOVER_POLL_MS);
-      alive = alive.filter(isAlive);
-    }
-    for (const pid of alive) killQuietly(pid, "SIGKILL");
-    return { leftoverPids: alive };
+    return { leftoverPids: await killLeftovers(descendants, LEFTOVER_GRACE_MS) };
   }
 }
 
-function killQuietly(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
+/** What the client spawns for each side (after `node`). */
+async function commandArguments(
+  environment: SessionEnvironment,
+  side: Side,
+  backendCount: number,
+): Promise<string[]> {
+  switch (side) {
+    case "direct":
+      return [environment.everythingEntry, "stdio"];
+    case "floor":
+      return [environment.floorRelayScript, process.execPath, environment.everythingEntry, "stdio"];
+    case "gateway":
+      return [
+        ...environment.gatewayNodeArgs,
+        environment.gatewayBin,
+        "--config",
+        await writeGatewayConfig(environment.workDir, environment.everythingEntry, backendCount),
+      ];
   }
 }
 

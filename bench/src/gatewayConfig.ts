@@ -11,12 +11,14 @@ export function backendNames(count: number): string[] {
 
 /**
  * Writes a gateway config (the keyed `backends` form) with `count` server-everything backends into `directory`
- * and returns its path. The file lives in a temp folder created at run time, so absolute paths are fine.
+ * and returns its path. `extra` is merged into every backend's entry (e.g. `{ maxInFlight: 2048 }`) and named
+ * by `label` in the file name. The file lives in a temp folder created at run time, so absolute paths are fine.
  */
 export async function writeGatewayConfig(
   directory: string,
   everythingEntry: string,
   count: number,
+  extra: { readonly label: string; readonly fields: Record<string, unknown> } | undefined = undefined,
 ): Promise<string> {
   const backends: Record<string, unknown> = {};
   for (const [index, name] of backendNames(count).entries()) {
@@ -26,9 +28,11 @@ export async function writeGatewayConfig(
       env: {},
       description: `server-everything #${index + 1} (benchmark backend)`,
       timeout: BACKEND_TIMEOUT_S,
+      ...extra?.fields,
     };
   }
-  const path = join(directory, `gateway-${count}-backends.json`);
+  const suffix = extra === undefined ? "" : `-${extra.label}`;
+  const path = join(directory, `gateway-${count}-backends${suffix}.json`);
   await writeFile(path, `${JSON.stringify({ backends }, null, 2)}\n`);
   return path;
 }

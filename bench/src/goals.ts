@@ -1,33 +1,51 @@
 import type { BenchResults, GoalOutcome } from "./benchResults.js";
 
-/** Targets of issue 6. */
+/** The targets: the per-call ones against the floor relay, start-up and memory ones as before. */
 export const GOALS = {
-  latencyP50Ratio: 1.1,
-  throughputRatioAt32: 0.9,
+  /** Sequential p50, mcpware / floor. */
+  latencyP50VsFloor: 1.15,
+  /** Calls/s at concurrency 32, mcpware / floor. */
+  throughputVsFloorAt32: 0.9,
+  /** CPU µs per call of the middle process at concurrency 32, gateway / floor relay. */
+  middleCpuVsFloorAt32: 2.0,
   initializeRatio: 1.0,
   discoveryScaleRatio: 1.5,
   rssGrowthMiB: 10,
+  /** Gateway RSS peak − idle while a client that stopped reading has 2,000 × 100 KiB replies due. */
+  backpressureRssMiB: 64,
 } as const;
 
-const GOAL_CONCURRENCY = 32;
+/** The concurrency the throughput and CPU goals are evaluated at. */
+export const GOAL_CONCURRENCY = 32;
 
 /** Evaluates each goal against what this run measured (null: not measured). */
 export function evaluateGoals(results: BenchResults): GoalOutcome[] {
-  const at32 = results.throughput?.levels.find((level) => level.concurrency === GOAL_CONCURRENCY);
+  const atGoal = results.throughput?.levels.find((level) => level.concurrency === GOAL_CONCURRENCY);
+  const backpressure = results.backpressure;
+  const gatewayBackpressure = backpressure?.gateway?.available === true ? backpressure.gateway : undefined;
+  const allReplies =
+    gatewayBackpressure !== undefined && gatewayBackpressure.repliesOk === backpressure?.requests;
   return [
     outcome(
-      "latency-p50",
-      "sequential echo p50, mcpware/direct",
-      results.latency?.p50.ratio,
-      `≤ ${GOALS.latencyP50Ratio.toFixed(2)}`,
-      (value) => value <= GOALS.latencyP50Ratio,
+      "latency-p50-vs-floor",
+      "sequential echo p50, mcpware/floor",
+      results.latency?.p50.gatewayVsFloor,
+      `≤ ${GOALS.latencyP50VsFloor.toFixed(2)}`,
+      (value) => value <= GOALS.latencyP50VsFloor,
     ),
     outcome(
-      "throughput-c32",
-      "throughput at concurrency 32, mcpware/direct",
-      at32?.callsPerSecond.ratio,
-      `≥ ${GOALS.throughputRatioAt32.toFixed(2)}`,
-      (value) => value >= GOALS.throughputRatioAt32,
+      "throughput-c32-vs-floor",
+      `throughput at concurrency ${GOAL_CONCURRENCY}, mcpware/floor`,
+      atGoal?.callsPerSecond.gatewayVsFloor,
+      `≥ ${GOALS.throughputVsFloorAt32.toFixed(2)}`,
+      (value) => value >= GOALS.throughputVsFloorAt32,
+    ),
+    outcome(
+      "cpu-middle-c32-vs-floor",
+      `CPU per call of the middle process at concurrency ${GOAL_CONCURRENCY}, gateway/floor relay`,
+      atGoal?.cpuPerCallUs.middle.gatewayVsFloor,
+      `≤ ${GOALS.middleCpuVsFloorAt32.toFixed(2)}`,
+      (value) => value <= GOALS.middleCpuVsFloorAt32,
     ),
     outcome(
       "initialize",
@@ -49,6 +67,14 @@ export function evaluateGoals(results: BenchResults): GoalOutcome[] {
       results.memory?.trendGrowthMiB,
       `< ${GOALS.rssGrowthMiB}`,
       (value) => value < GOALS.rssGrowthMiB,
+    ),
+    outcome(
+      "backpressure-rss",
+      `gateway RSS peak − idle, client not reading, ${backpressure?.requests ?? 2000} replies due ` +
+        `(MiB; every reply must arrive)`,
+      gatewayBackpressure?.growthMiB,
+      `≤ ${GOALS.backpressureRssMiB}`,
+      (value) => value <= GOALS.backpressureRssMiB && allReplies,
     ),
   ];
 }

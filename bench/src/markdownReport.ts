@@ -1,14 +1,23 @@
+import type { BackpressureResult, BackpressureSide } from "./backpressureBench.js";
 import type { BenchResults, GoalOutcome } from "./benchResults.js";
+import type { CpuComparison } from "./cpuMeter.js";
 import { framingRows } from "./framingRows.js";
+import { GOAL_CONCURRENCY } from "./goals.js";
 import type { Comparison } from "./stats.js";
 
-/** One line of the main table. `ratio` is free text so rows that compare with something else can say so. */
+/**
+ * One line of the main table. `ratio` (mcpware / direct) is free text so rows that compare with something else
+ * can say so; the floor columns are a dash when left out.
+ */
 export interface TableRow {
   readonly item: number;
   readonly measure: string;
   readonly direct: string;
+  readonly floor?: string;
   readonly gateway: string;
   readonly ratio: string;
+  readonly floorVsDirect?: string;
+  readonly gatewayVsFloor?: string;
 }
 
 const DASH = "—";
@@ -24,33 +33,81 @@ export function formatNumber(value: number | null | undefined): string {
   return value.toFixed(3);
 }
 
+function formatRatio(value: number | null): string {
+  return value === null ? DASH : value.toFixed(2);
+}
+
 function comparisonRow(item: number, measure: string, comparison: Comparison): TableRow {
   return {
     item,
     measure: `${measure} (${comparison.unit})`,
     direct: formatNumber(comparison.direct),
+    floor: formatNumber(comparison.floor),
     gateway: formatNumber(comparison.gateway),
-    ratio: comparison.ratio === null ? DASH : comparison.ratio.toFixed(2),
+    ratio: formatRatio(comparison.ratio),
+    floorVsDirect: formatRatio(comparison.floorVsDirect),
+    gatewayVsFloor: formatRatio(comparison.gatewayVsFloor),
   };
+}
+
+/** CPU rows of one measurement: all processes and the middle one, plus client and backend when `detailed`. */
+function cpuRows(item: number, label: string, cpu: CpuComparison, detailed: boolean): TableRow[] {
+  const rows = [
+    comparisonRow(item, `CPU per call, all processes, ${label}`, cpu.total),
+    comparisonRow(item, `CPU per call, middle process (floor relay, gateway), ${label}`, cpu.middle),
+  ];
+  if (detailed) {
+    rows.push(
+      comparisonRow(item, `CPU per call, client, ${label}`, cpu.client),
+      comparisonRow(item, `CPU per call, backend, ${label}`, cpu.backend),
+    );
+  }
+  return rows;
+}
+
+/** Item 8's rows: the floor relay and the gateway side by side (no direct side, no ratios). */
+function backpressureRows(backpressure: BackpressureResult): TableRow[] {
+  const { gateway, floor, requests } = backpressure;
+  const figure = (
+    measure: string,
+    get: (side: Extract<BackpressureSide, { available: true }>) => number | null,
+  ): TableRow => {
+    const cell = (side: BackpressureSide | null): string =>
+      side === null ? DASH : side.available ? formatNumber(get(side)) : "n/a";
+    return { item: 8, measure, direct: DASH, floor: cell(floor), gateway: cell(gateway), ratio: DASH };
+  };
+  const count = requests.toLocaleString("en-US");
+  return [
+    figure("RSS of the middle process, idle (MiB)", (side) => side.idleMiB),
+    figure("RSS peak while the client does not read (MiB)", (side) => side.peakWhilePausedMiB),
+    figure("RSS peak until every reply is read (MiB)", (side) => side.peakMiB),
+    figure("RSS peak − idle (MiB)", (side) => side.growthMiB),
+    figure(
+      `requests taken from the client while it does not read (of ${count})`,
+      (side) => side.requestsWrittenWhilePaused,
+    ),
+    figure(`replies received and correct (of ${count})`, (side) => side.repliesOk),
+    figure("time to read every reply once reading again (ms)", (side) => side.drainMs),
+  ];
 }
 
 /** Every row of the main table, in item order. */
 export function tableRows(results: BenchResults): TableRow[] {
   const rows: TableRow[] = [];
-  const { latency, throughput, startup, discovery, memory, payload, framing } = results;
+  const { latency, throughput, startup, discovery, memory, payload, framing, backpressure } = results;
   if (latency) {
     rows.push(
       comparisonRow(1, "sequential echo p50", latency.p50),
       comparisonRow(1, "sequential echo p99", latency.p99),
+      ...cpuRows(1, "sequential", latency.cpuPerCallUs, false),
     );
   }
   for (const level of throughput?.levels ?? []) {
     rows.push(comparisonRow(2, `throughput, concurrency ${level.concurrency}`, level.callsPerSecond));
   }
   for (const level of throughput?.levels ?? []) {
-    rows.push(
-      comparisonRow(2, `CPU per call, all processes, concurrency ${level.concurrency}`, level.cpuPerCallUs),
-    );
+    const detailed = level.concurrency === GOAL_CONCURRENCY;
+    rows.push(...cpuRows(2, `concurrency ${level.concurrency}`, level.cpuPerCallUs, detailed));
   }
   if (startup) {
     rows.push(
@@ -110,6 +167,7 @@ export function tableRows(results: BenchResults): TableRow[] {
   }
   for (const size of payload?.sizes ?? []) rows.push(comparisonRow(6, `echo ${size.label}`, size.latency));
   if (framing) rows.push(...framingRows(framing));
+  if (backpressure) rows.push(...backpressureRows(backpressure));
   return rows;
 }
 
@@ -125,13 +183,15 @@ export function renderMarkdown(results: BenchResults): string {
     "",
     `Node ${results.meta.node}, ${results.meta.cpus} × ${results.meta.cpuModel}; ` +
       `server-everything ${results.meta.serverEverythingVersion ?? "?"}, SDK ${results.meta.sdkVersion ?? "?"}; ` +
-      `load average ${results.meta.loadAverageAtStart.join(" ")} at start; medians over rounds, ` +
-      `ratio = mcpware / direct.`,
+      `load average ${results.meta.loadAverageAtStart.join(" ")} at start; medians over rounds; ` +
+      `floor = the minimal relay (bench/src/floorRelay.ts) in front of the same server.`,
     "",
-    "| # | measure | direct | mcpware | ratio |",
-    "| --- | --- | ---: | ---: | ---: |",
+    "| # | measure | direct | floor | mcpware | mcpware / direct | floor / direct | mcpware / floor |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...tableRows(results).map(
-      (row) => `| ${row.item} | ${row.measure} | ${row.direct} | ${row.gateway} | ${row.ratio} |`,
+      (row) =>
+        `| ${row.item} | ${row.measure} | ${row.direct} | ${row.floor ?? DASH} | ${row.gateway} | ${row.ratio} | ` +
+        `${row.floorVsDirect ?? DASH} | ${row.gatewayVsFloor ?? DASH} |`,
     ),
     "",
     "| goal | value | target | status |",
@@ -143,7 +203,18 @@ export function renderMarkdown(results: BenchResults): string {
     ),
   ];
   if (!results.meta.gatewayMeasured) {
-    lines.push("", "The gateway binary was not found: only the direct side was measured.");
+    lines.push("", "The gateway binary was not found: only the direct and floor sides were measured.");
+  }
+  for (const [name, side] of [
+    ["floor", results.backpressure?.floor],
+    ["mcpware", results.backpressure?.gateway],
+  ] as const) {
+    if (side?.available !== true || side.failures.length === 0) continue;
+    lines.push(
+      "",
+      `Backpressure, ${name}: ${side.repliesReceived - side.repliesOk} replies were not the expected echo ` +
+        `(${side.missing} missing); the first: ${side.failures[0] ?? "?"}`,
+    );
   }
   for (const warning of results.warnings) lines.push("", `Warning: ${warning}`);
   for (const error of results.errors) lines.push("", `Error in ${error.item}: ${error.message}`);

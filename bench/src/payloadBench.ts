@@ -1,7 +1,6 @@
 import { performance } from "node:perf_hooks";
-import { alternate, type BenchContext, sessionOf, withSessionPair } from "./benchContext.js";
-import type { Side } from "./benchSession.js";
-import { compare, type Comparison, median } from "./stats.js";
+import { alternate, type BenchContext, sessionOf, withSideSessions } from "./benchContext.js";
+import { compare, type Comparison, emptyRounds, median } from "./stats.js";
 
 /** Item 6: sequential echo latency by argument size. */
 export interface PayloadResult {
@@ -19,11 +18,11 @@ export interface PayloadResult {
 export async function runPayloadBench(context: BenchContext): Promise<PayloadResult> {
   const { rounds, payloads } = context.plan;
   const sizes: PayloadResult["sizes"][number][] = [];
-  await withSessionPair(context, async (sessions) => {
+  await withSideSessions(context, async (sessions) => {
     for (const payload of payloads) {
       const message = "x".repeat(payload.bytes);
       for (const session of Object.values(sessions)) await session.echo(message);
-      const perRound: Record<Side, number[]> = { direct: [], gateway: [] };
+      const perRound = emptyRounds();
       await alternate(context, rounds, async (side) => {
         const session = sessionOf(sessions, side);
         const samples: number[] = [];
@@ -34,7 +33,7 @@ export async function runPayloadBench(context: BenchContext): Promise<PayloadRes
         }
         perRound[side].push(median(samples));
       });
-      sizes.push({ ...payload, latency: compare("ms", perRound.direct, perRound.gateway) });
+      sizes.push({ ...payload, latency: compare("ms", perRound) });
     }
   });
   return { rounds, sizes };

@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { setTimeout as delay } from "node:timers/promises";
 
 const BYTES_PER_KIB = 1024;
 
@@ -77,4 +79,30 @@ export function readCpuMs(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+const LEFTOVER_POLL_MS = 50;
+
+/** Sends a signal, ignoring a process that is already gone. */
+export function killQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Waits up to `graceMs` for the processes to be gone, then kills those still alive (SIGKILL) and returns their
+ * pids (empty when everything exited on its own).
+ */
+export async function killLeftovers(pids: readonly number[], graceMs: number): Promise<number[]> {
+  const deadline = performance.now() + graceMs;
+  let alive = pids.filter(isAlive);
+  while (alive.length > 0 && performance.now() < deadline) {
+    await delay(LEFTOVER_POLL_MS);
+    alive = alive.filter(isAlive);
+  }
+  for (const pid of alive) killQuietly(pid, "SIGKILL");
+  return alive;
 }

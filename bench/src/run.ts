@@ -4,9 +4,11 @@ import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
+import { runBackpressureBench } from "./backpressureBench.js";
 import type { BenchContext } from "./benchContext.js";
 import { type BenchItem, type BenchOptions, parseBenchOptions, USAGE } from "./benchOptions.js";
 import {
+  FLOOR_RELAY_SCRIPT,
   readGatewayVersion,
   readPackageVersion,
   REPO_ROOT,
@@ -48,6 +50,9 @@ async function runItem(item: BenchItem, context: BenchContext, options: BenchOpt
       return;
     case "framing":
       results.framing = await runFramingItem(options.quick);
+      return;
+    case "backpressure":
+      results.backpressure = await runBackpressureBench(context);
       return;
   }
 }
@@ -94,6 +99,7 @@ async function main(argv: readonly string[]): Promise<number> {
     environment: {
       everythingEntry: resolveEverythingEntry(),
       gatewayBin: options.gatewayBin,
+      floorRelayScript: FLOOR_RELAY_SCRIPT,
       workDir,
       gatewayNodeArgs:
         options.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`],
@@ -106,7 +112,7 @@ async function main(argv: readonly string[]): Promise<number> {
     },
   };
   if (!gatewayAvailable)
-    log(`${relative(REPO_ROOT, options.gatewayBin)} not found: measuring the direct side only`);
+    log(`${relative(REPO_ROOT, options.gatewayBin)} not found: measuring the direct and floor sides only`);
   try {
     for (const item of options.items) {
       const itemStart = performance.now();

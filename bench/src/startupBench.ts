@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import { alternate, type BenchContext, closeSession, sides } from "./benchContext.js";
 import { BenchSession, type Side } from "./benchSession.js";
 import { ECHO_MESSAGE } from "./callLoops.js";
-import { compare, type Comparison } from "./stats.js";
+import { compare, type Comparison, emptyRounds } from "./stats.js";
 
 /** Item 3: from spawn to the `initialize` reply, and to the first tool result. */
 export interface StartupResult {
@@ -19,8 +19,8 @@ export interface StartupResult {
  */
 export async function runStartupBench(context: BenchContext): Promise<StartupResult> {
   const { startupRounds } = context.plan;
-  const initialize: Record<Side, number[]> = { direct: [], gateway: [] };
-  const firstResult: Record<Side, number[]> = { direct: [], gateway: [] };
+  const initialize = emptyRounds();
+  const firstResult = emptyRounds();
   for (const side of sides(context)) await startOnce(context, side);
   await alternate(context, startupRounds, async (side) => {
     const timing = await startOnce(context, side);
@@ -29,8 +29,8 @@ export async function runStartupBench(context: BenchContext): Promise<StartupRes
   });
   return {
     rounds: startupRounds,
-    initializeReply: compare("ms", initialize.direct, initialize.gateway),
-    firstToolResult: compare("ms", firstResult.direct, firstResult.gateway),
+    initializeReply: compare("ms", initialize),
+    firstToolResult: compare("ms", firstResult),
   };
 }
 

@@ -1,6 +1,7 @@
+import type { BackpressureSide } from "./backpressureBench.js";
 import type { BenchResults } from "./benchResults.js";
 import { formatMessageSize } from "./framingRows.js";
-import { GOALS } from "./goals.js";
+import { GOAL_CONCURRENCY, GOALS } from "./goals.js";
 
 /** A goal that applies to one bar: its target ratio and, once measured, whether it was met. */
 interface BarGoal {
@@ -23,11 +24,11 @@ interface Panel {
   readonly right: number;
 }
 
-const WIDTH = 1200;
-const HEIGHT = 500;
-const PANEL_TOP = 80;
-const PANEL_BOTTOM = 380;
-const LEGEND_Y = 450;
+const WIDTH = 1400;
+const HEIGHT = 580;
+const PANEL_TOP = 100;
+const PANEL_BOTTOM = 390;
+const LEGEND_Y = 500;
 const COLOURS = {
   neutral: "#5b7db1",
   met: "#2e8b57",
@@ -40,11 +41,12 @@ const COLOURS = {
 };
 
 /**
- * A hand-written SVG with two bar panels of mcpware/direct ratios: latencies (lower is better) and throughputs
- * (higher is better). A bar that a goal of issue 6 applies to carries its goal line (red dashes across its slot,
- * target under its label) and is green when met, red when missed; other bars are blue. A grey dashed line marks
- * parity (1.0). Item 7 (framing) sits in the throughput panel as @mcpware/protocol's reader / the split +
- * `JSON.parse` baseline.
+ * A hand-written SVG with two bar panels of ratios: latencies and CPU per call (lower is better) and throughputs
+ * (higher is better). Each bar says what it compares: "vs floor" is mcpware / the floor relay, "vs direct"
+ * mcpware / direct, "floor/direct" the relay alone. A bar that a goal applies to carries its goal line (dashes
+ * across its slot, target under its label) and is green when met, red when missed; other bars are blue. A grey
+ * dashed line marks parity (1.0). Item 7 (framing) sits in the throughput panel as @mcpware/protocol's reader /
+ * the split + `JSON.parse` baseline. Items 5 and 8 (memory) are lines of text under the legend.
  */
 export function renderSvgChart(results: BenchResults): string {
   const goal = (id: string, target: number, sense: BarGoal["sense"]): BarGoal => ({
@@ -52,24 +54,37 @@ export function renderSvgChart(results: BenchResults): string {
     sense,
     met: results.goals.find((candidate) => candidate.id === id)?.met ?? null,
   });
+  const latency = results.latency;
+  const atGoal = results.throughput?.levels.find((level) => level.concurrency === GOAL_CONCURRENCY);
   const latencyBars: Bar[] = [
     {
-      label: "echo\np50",
-      ratio: results.latency?.p50.ratio ?? null,
-      goal: goal("latency-p50", GOALS.latencyP50Ratio, "≤"),
+      label: "echo p50\nvs floor",
+      ratio: latency?.p50.gatewayVsFloor ?? null,
+      goal: goal("latency-p50-vs-floor", GOALS.latencyP50VsFloor, "≤"),
     },
-    { label: "echo\np99", ratio: results.latency?.p99.ratio ?? null },
+    { label: "echo p50\nvs direct", ratio: latency?.p50.ratio ?? null },
+    { label: "echo p50\nfloor/direct", ratio: latency?.p50.floorVsDirect ?? null },
+    { label: "echo p99\nvs floor", ratio: latency?.p99.gatewayVsFloor ?? null },
     {
-      label: "initialize\nreply",
+      label: `CPU middle\nc=${GOAL_CONCURRENCY}\nvs floor`,
+      ratio: atGoal?.cpuPerCallUs.middle.gatewayVsFloor ?? null,
+      goal: goal("cpu-middle-c32-vs-floor", GOALS.middleCpuVsFloorAt32, "≤"),
+    },
+    {
+      label: `CPU all\nc=${GOAL_CONCURRENCY}\nvs floor`,
+      ratio: atGoal?.cpuPerCallUs.total.gatewayVsFloor ?? null,
+    },
+    {
+      label: "initialize\nreply\nvs direct",
       ratio: results.startup?.initializeReply.ratio ?? null,
       goal: goal("initialize", GOALS.initializeRatio, "≤"),
     },
-    { label: "first tool\nresult", ratio: results.startup?.firstToolResult.ratio ?? null },
+    { label: "first tool\nresult\nvs direct", ratio: results.startup?.firstToolResult.ratio ?? null },
     ...(results.payload?.sizes ?? []).map((size) => ({
-      label: `echo\n${size.label}`,
-      ratio: size.latency.ratio,
+      label: `echo\n${size.label}\nvs floor`,
+      ratio: size.latency.gatewayVsFloor,
     })),
-    { label: "discover\n1 backend", ratio: results.discovery?.warmRatioOneBackend ?? null },
+    { label: "discover\n1 backend\nvs direct", ratio: results.discovery?.warmRatioOneBackend ?? null },
     {
       label: "discover\n16 vs 1",
       ratio: results.discovery?.warmScaleRatio ?? null,
@@ -78,10 +93,21 @@ export function renderSvgChart(results: BenchResults): string {
   ];
   const throughputBars: Bar[] = [
     ...(results.throughput?.levels ?? []).map((level) => ({
-      label: `calls\nc=${level.concurrency}`,
-      ratio: level.callsPerSecond.ratio,
-      goal: level.concurrency === 32 ? goal("throughput-c32", GOALS.throughputRatioAt32, "≥") : undefined,
+      label: `calls\nc=${level.concurrency}\nvs floor`,
+      ratio: level.callsPerSecond.gatewayVsFloor,
+      goal:
+        level.concurrency === GOAL_CONCURRENCY
+          ? goal("throughput-c32-vs-floor", GOALS.throughputVsFloorAt32, "≥")
+          : undefined,
     })),
+    {
+      label: `calls\nc=${GOAL_CONCURRENCY}\nvs direct`,
+      ratio: atGoal?.callsPerSecond.ratio ?? null,
+    },
+    {
+      label: `calls\nc=${GOAL_CONCURRENCY}\nfloor/direct`,
+      ratio: atGoal?.callsPerSecond.floorVsDirect ?? null,
+    },
     ...(results.framing?.throughput ?? []).map((entry) => ({
       label: `framing\n${formatMessageSize(entry.messageBytes)}`,
       ratio: entry.ratio,
@@ -95,15 +121,31 @@ export function renderSvgChart(results: BenchResults): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" ` +
       `font-family="Helvetica, Arial, sans-serif" font-size="12">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
-    text(WIDTH / 2, 28, "mcpware against a direct connection: ratio mcpware / direct", {
+    text(WIDTH / 2, 28, "mcpware against the floor relay and a direct connection", {
       anchor: "middle",
       size: 16,
       weight: "bold",
     }),
-    renderPanel({ title: "Latency (lower is better)", bars: latencyBars, left: 70, right: 670 }),
-    renderPanel({ title: "Throughput (higher is better)", bars: throughputBars, left: 750, right: 1170 }),
+    text(
+      WIDTH / 2,
+      48,
+      "vs floor = mcpware / floor relay · vs direct = mcpware / direct · floor/direct = the relay alone",
+      {
+        anchor: "middle",
+        size: 11,
+        fill: COLOURS.muted,
+      },
+    ),
+    renderPanel({
+      title: "Latency and CPU per call (lower is better)",
+      bars: latencyBars,
+      left: 70,
+      right: 900,
+    }),
+    renderPanel({ title: "Throughput (higher is better)", bars: throughputBars, left: 970, right: 1380 }),
     renderLegend(),
     ...(results.memory === undefined ? [] : [renderMemoryLine(results)]),
+    ...(results.backpressure === undefined ? [] : [renderBackpressureLine(results)]),
     text(WIDTH / 2, HEIGHT - 14, footer, { anchor: "middle", size: 11, fill: COLOURS.muted }),
     `</svg>`,
   ];
@@ -173,7 +215,7 @@ function renderBar(
         ? COLOURS.met
         : COLOURS.missed;
   const top = y(ratio);
-  const title = `${bar.label.replace("\n", " ")}: ${ratio.toFixed(3)}`;
+  const title = `${bar.label.replaceAll("\n", " ")}: ${ratio.toFixed(3)}`;
   const rect =
     `<rect x="${fixed(centre - barWidth / 2)}" y="${fixed(top)}" width="${fixed(barWidth)}" ` +
     `height="${fixed(PANEL_BOTTOM - top)}" fill="${colour}"><title>${escapeXml(title)}</title></rect>`;
@@ -199,6 +241,28 @@ function renderMemoryLine(results: BenchResults): string {
   return text(WIDTH / 2, LEGEND_Y + 22, content, { anchor: "middle", size: 11, fill });
 }
 
+/** Item 8 is not a ratio either: one line of text under the memory line, coloured by its goal. */
+function renderBackpressureLine(results: BenchResults): string {
+  const goal = results.goals.find((candidate) => candidate.id === "backpressure-rss");
+  const backpressure = results.backpressure;
+  if (backpressure === undefined || goal === undefined) return "";
+  const side = (name: string, figures: BackpressureSide | null): string => {
+    if (figures === null) return `${name} not measured`;
+    if (!figures.available) return `${name} n/a (${figures.reason.slice(0, 60)}…)`;
+    return (
+      `${name} ${figures.idleMiB.toFixed(1)} → peak ${figures.peakMiB.toFixed(1)} MiB ` +
+      `(+${figures.growthMiB.toFixed(1)}), ${figures.repliesOk}/${backpressure.requests} replies`
+    );
+  };
+  const status = goal.met === null ? "not measured" : goal.met ? "met" : "missed";
+  const content =
+    `client not reading, ${backpressure.requests.toLocaleString("en-US")} × ` +
+    `${formatMessageSize(backpressure.messageBytes)} replies due: ${side("gateway RSS", backpressure.gateway)}; ` +
+    `${side("floor", backpressure.floor)} (goal gateway ${goal.target} MiB: ${status})`;
+  const fill = goal.met === null ? COLOURS.muted : goal.met ? COLOURS.met : COLOURS.missed;
+  return text(WIDTH / 2, LEGEND_Y + 40, content, { anchor: "middle", size: 11, fill });
+}
+
 function renderLegend(): string {
   const items: [string, string][] = [
     [COLOURS.met, "goal met"],
@@ -206,7 +270,7 @@ function renderLegend(): string {
     [COLOURS.neutral, "no goal (reported)"],
   ];
   const parts: string[] = [];
-  let x = 250;
+  let x = 350;
   for (const [colour, label] of items) {
     parts.push(
       `<rect x="${x}" y="${LEGEND_Y - 10}" width="12" height="12" fill="${colour}"/>`,
