@@ -43,6 +43,11 @@ export interface Gateway extends AsyncDisposable {
   discoverTools(backend?: string, options?: { signal?: AbortSignal }): Promise<CallToolResult>;
   /** What use_tool answers. */
   callTool(backend: string, tool: string, args?: unknown, options?: CallToolOptions): Promise<CallToolResult>;
+  /**
+   * Bytes held for the clients being served and not yet taken by them (their writers' queues and streams).
+   * Past each writer's high-water mark the backends' output is paused, so this stays near the mark.
+   */
+  readonly queuedBytes: number;
   /** Stops accepting calls, fails in-flight ones and stops every backend (the stop ladder). Idempotent. */
   close(): Promise<void>;
   readonly isClosed: boolean;
@@ -115,6 +120,11 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     pool,
     get isClosed() {
       return closing !== undefined;
+    },
+    get queuedBytes() {
+      let total = 0;
+      for (const connection of connections) total += connection.queuedBytes;
+      return total;
     },
     serve(input, output) {
       if (closing !== undefined) return Promise.reject(new Error("the gateway is closed"));

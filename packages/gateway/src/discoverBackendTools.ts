@@ -1,3 +1,4 @@
+import { isObject } from "@mcpware/protocol";
 import type { CallToolResult, Tool } from "@mcpware/protocol";
 import { closestNames } from "./closestNames.js";
 import { describeFailure, errorResult, formatSeconds } from "./describeFailure.js";
@@ -168,10 +169,6 @@ function describeTool(tool: Tool, full: boolean): DiscoveredTool {
     if (isObject(tool.annotations)) described.annotations = tool.annotations;
   }
   return described;
-}
-
-function isObject(value: unknown): boolean {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function summarize(description: string): string {

@@ -1,10 +1,8 @@
+import { DEFAULT_REQUEST_TIMEOUT_MS } from "@mcpware/backend-pool";
 import type { Logger } from "./logger.js";
 import type { Redactor } from "./redactor.js";
 import type { GatewayConfig, ResolvedBackend } from "./resolveConfig.js";
 import type { GatewayPool, ToolCatalog } from "./toolCatalog.js";
-
-/** The pool's request deadline when a backend sets no `timeout` (the pool's own default). */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 55_000;
 
 /** What the meta-tools work with: the configured backends, the pool that runs them, their tool lists. */
 export interface GatewayContext {

@@ -19,6 +19,8 @@ export class InboundRequest implements IncomingRequestContext {
   constructor(
     readonly id: RequestId,
     readonly method: string,
+    /** Characters of the line it came in (what its params hold on to, roughly). */
+    readonly size: number,
   ) {
     this.idText = idText(id);
   }
@@ -49,9 +51,15 @@ export class InboundRequests {
   readonly #byBigint = new Map<bigint, InboundRequest>();
   readonly #emptyWaiters: (() => void)[] = [];
   #size = 0;
+  #bytes = 0;
 
   get size(): number {
     return this.#size;
+  }
+
+  /** The summed {@link InboundRequest.size} of the requests in flight. */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   add(request: InboundRequest): void {
@@ -64,6 +72,7 @@ export class InboundRequests {
       last.next = request;
     }
     this.#size++;
+    this.#bytes += request.size;
   }
 
   /** Forget a request (answered or dropped); false when it already was. */
@@ -81,6 +90,7 @@ export class InboundRequests {
     }
     request.next = undefined;
     this.#size--;
+    this.#bytes -= request.size;
     if (this.#size === 0 && this.#emptyWaiters.length > 0) this.#notifyEmpty();
     return true;
   }
@@ -123,6 +133,7 @@ export class InboundRequests {
       map.clear();
     }
     this.#size = 0;
+    this.#bytes = 0;
     for (const request of all) request.abort(reason);
     this.#notifyEmpty();
   }

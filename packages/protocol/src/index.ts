@@ -27,6 +27,7 @@ export { isObject } from "./jsonRpcShape.js";
 export {
   createMcpConnection,
   DEFAULT_END_GRACE_MS,
+  DEFAULT_MAX_INBOUND_BYTES,
   DEFAULT_MAX_INBOUND_REQUESTS,
 } from "./mcpConnection.js";
 export type {

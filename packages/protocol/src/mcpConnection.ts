@@ -29,6 +29,8 @@ import type { ResultLineMatch } from "./resultLine.js";
 export const DEFAULT_END_GRACE_MS = 5_000;
 /** Unanswered requests of the peer past which the connection stops reading it (see `maxInboundRequests`). */
 export const DEFAULT_MAX_INBOUND_REQUESTS = 1_024;
+/** Characters of unanswered requests past which the connection stops reading the peer: 16 MiB. */
+export const DEFAULT_MAX_INBOUND_BYTES = 16 * 1024 * 1024;
 
 /** Why reading is paused: bits, so the owner's pause and the connection's own do not undo each other. */
 const PAUSED_BY_OWNER = 1;
@@ -65,6 +67,7 @@ class Connection implements McpConnection {
   readonly #endGraceMs: number | undefined;
   readonly #defaultTimeoutMs: number | undefined;
   readonly #maxInbound: number;
+  readonly #maxInboundBytes: number;
   readonly #match: ResultLineMatch = { id: 0, start: 0, end: 0 };
   #nextId = 0;
   #isListening = false;
@@ -90,6 +93,11 @@ class Connection implements McpConnection {
       throw new TypeError(`maxInboundRequests must be a positive integer, got ${String(maxInbound)}`);
     }
     this.#maxInbound = maxInbound;
+    const maxInboundBytes = options.maxInboundBytes ?? DEFAULT_MAX_INBOUND_BYTES;
+    if (!Number.isSafeInteger(maxInboundBytes) || maxInboundBytes < 1) {
+      throw new TypeError(`maxInboundBytes must be a positive integer, got ${String(maxInboundBytes)}`);
+    }
+    this.#maxInboundBytes = maxInboundBytes;
     this.#readable = readable;
     this.#reader = new NdjsonMessageReader(readable, {
       maxMessageBytes: options.maxMessageBytes,
@@ -295,9 +303,9 @@ class Connection implements McpConnection {
       );
       return;
     }
-    const request = new InboundRequest(id, method);
+    const request = new InboundRequest(id, method, line.length);
     this.#inbound.add(request);
-    if (this.#inbound.size > this.#maxInbound) this.#setPaused(PAUSED_BY_INBOUND, true);
+    if (this.#isInboundFull()) this.#setPaused(PAUSED_BY_INBOUND, true);
     let result: unknown;
     try {
       result = this.#handlers.callRequest(method, params, request);
@@ -313,10 +321,14 @@ class Connection implements McpConnection {
     } else this.#respond(request, result);
   }
 
+  #isInboundFull(): boolean {
+    return this.#inbound.size > this.#maxInbound || this.#inbound.bytes > this.#maxInboundBytes;
+  }
+
   /** Forget an answered request; true when its response is to be written. */
   #finish(request: InboundRequest): boolean {
     const live = this.#inbound.delete(request);
-    if (this.#pausedBy & PAUSED_BY_INBOUND && this.#inbound.size <= this.#maxInbound) {
+    if (this.#pausedBy & PAUSED_BY_INBOUND && !this.#isInboundFull()) {
       this.#setPaused(PAUSED_BY_INBOUND, false);
     }
     return live && !request.cancelled && !this.#isClosed;

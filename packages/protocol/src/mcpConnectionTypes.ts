@@ -35,6 +35,11 @@ export interface McpConnectionOptions extends Omit<NdjsonReaderOptions, "claimLi
    * into the pipe); reading resumes as they are answered. Default {@link DEFAULT_MAX_INBOUND_REQUESTS}.
    */
   maxInboundRequests?: number;
+  /**
+   * The same for the size of those requests (characters of their lines): what they hold in memory while they are
+   * served. Default {@link DEFAULT_MAX_INBOUND_BYTES}. One request over it is still read and served.
+   */
+  maxInboundBytes?: number;
   /** High-water mark of the writer in bytes (see `NdjsonMessageWriter`). */
   writeHighWaterMark?: number;
 }
