@@ -1,12 +1,5 @@
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import {
-  LATEST_PROTOCOL_VERSION,
-  McpMethod,
-  ProtocolError,
-  RequestError,
-  RequestErrorCode,
-  createMcpConnection,
-} from "@mcpware/protocol";
+import { McpMethod, RequestError, RequestErrorCode, createMcpConnection } from "@mcpware/protocol";
 import type {
   ClientCapabilities,
   Implementation,
@@ -15,18 +8,17 @@ import type {
   ProgressNotificationParams,
 } from "@mcpware/protocol";
 import { BackendError, BackendErrorCode } from "./backendError.js";
-import { EXIT_SETTLE_MS } from "./defaults.js";
 import { prepareDockerRun, removeDockerContainer } from "./dockerRun.js";
 import type { PreparedDockerRun } from "./dockerRun.js";
-import { toInitializeResult } from "./initializeResult.js";
 import type { ResolvedBackendSpec } from "./normalizeSpec.js";
 import { ProgressRoutes } from "./progressRoutes.js";
 import type { ProgressRoute } from "./progressRoutes.js";
+import { ProcessDeath } from "./processDeath.js";
+import { requestFailureFor } from "./requestErrors.js";
+import { runHandshake } from "./runHandshake.js";
 import { spawnChild } from "./spawnChild.js";
 import type { StderrRing } from "./stderrRing.js";
-import { settleExit, stopChild } from "./stopChild.js";
-import type { ExitInfo } from "./stopChild.js";
-import { signalProcessGroup } from "./stopChild.js";
+import { signalProcessGroup, stopChild } from "./stopChild.js";
 import type { BackendDiagnosticEvent } from "./types.js";
 
 /** What a process reports to the backend that owns it. */
@@ -59,11 +51,6 @@ export interface ProcessRequestOptions {
   onProgress?: ((progress: ProgressNotificationParams) => void) | undefined;
 }
 
-function describeExit(exit: ExitInfo | undefined): string {
-  if (exit === undefined) return "closed its pipes";
-  return exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${String(exit.exitCode)}`;
-}
-
 /**
  * One running process of a backend: the child, its MCP connection, its pending requests and progress routes.
  * Dead is dead: after the first of child 'exit', stdout 'end'/'error', stdin 'error' (never 'close', which a
@@ -77,10 +64,7 @@ export class BackendProcess {
   readonly #docker: PreparedDockerRun | undefined;
   readonly #host: BackendProcessHost;
   readonly #progress: ProgressRoutes;
-  #broken = false;
-  #deathError: BackendError | undefined;
-  readonly #death: Promise<BackendError>;
-  #resolveDeath!: (error: BackendError) => void;
+  readonly #death: ProcessDeath;
   #stopping = false;
   #stopPromise: Promise<void> | undefined;
   #stopped = false;
@@ -95,7 +79,7 @@ export class BackendProcess {
     this.#docker = docker;
     this.containerName = docker?.containerName;
     this.#host = host;
-    this.#death = new Promise((resolve) => (this.#resolveDeath = resolve));
+    this.#death = new ProcessDeath(child, host.spec.name, host.stderr, (error) => this.#onDeath(error));
 
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (chunk: string) => {
@@ -105,14 +89,15 @@ export class BackendProcess {
       for (const line of host.stderr.flush()) host.onStderrLine(line);
     });
 
-    child.once("exit", () => this.#onBroken());
-    child.stdout.once("end", () => this.#onBroken());
-    child.stdout.on("error", (error) => this.#onBroken(error));
-    child.stdin.on("error", (error) => this.#onBroken(error));
+    child.once("exit", () => this.#death.onBroken());
+    child.stdout.once("end", () => this.#death.onBroken());
+    child.stdout.on("error", (error) => this.#death.onBroken(error));
+    child.stdin.on("error", (error) => this.#death.onBroken(error));
 
     this.#progress = new ProgressRoutes(
       (params) => host.onNotification(McpMethod.Progress, params),
-      (error) => host.onDiagnostic({ kind: "listener-error", message: "onProgress threw", error: error as Error }),
+      (error) =>
+        host.onDiagnostic({ kind: "listener-error", message: "onProgress threw", error: error as Error }),
     );
     // Messages are dispatched as they are read, so a reply written just before the backend exited has been
     // delivered by the time stdout ends. Noise on a backend's stdout is skipped and reported, never answered:
@@ -122,7 +107,7 @@ export class BackendProcess {
       answerInvalidInput: false,
     });
     this.connection.onError((error) => this.#onConnectionError(error));
-    this.connection.onClose(() => this.#onBroken());
+    this.connection.onClose(() => this.#death.onBroken());
     this.connection.onNotification(McpMethod.Progress, (params) => this.#progress.deliver(params));
     this.connection.onNotification((method, params) => host.onNotification(method, params));
     this.connection.onRequest((method, params, context) => host.onRequest(method, params, context.signal));
@@ -162,61 +147,21 @@ export class BackendProcess {
 
   /** False once the process broke or is being stopped. */
   get isAlive(): boolean {
-    return !this.#broken && !this.#stopping;
+    return !this.#death.isBroken && !this.#stopping;
   }
 
   /** Resolves with the error that ended this process (never rejects). */
   get death(): Promise<BackendError> {
-    return this.#death;
+    return this.#death.promise;
   }
 
   /**
-   * The MCP handshake: `initialize` with the latest protocol version and the caller's client capabilities,
-   * then `notifications/initialized`. Never cancels `initialize` (the spec forbids it): on abort it rejects
-   * with the signal's reason and the owner stops the process. Rejects with ERR_BACKEND_INITIALIZE (error reply,
-   * unusable result, unsupported version) or the process's death error.
+   * The MCP handshake (see {@link runHandshake}). On abort it rejects with the signal's reason and the owner
+   * stops the process. Rejects with ERR_BACKEND_INITIALIZE (error reply, unusable result, unsupported version) or
+   * the process's death error.
    */
-  async initialize(signal: AbortSignal): Promise<InitializeResult> {
-    const name = this.#host.spec.name;
-    const sent = this.connection.sendRequest<unknown>(McpMethod.Initialize, {
-      protocolVersion: LATEST_PROTOCOL_VERSION,
-      capabilities: this.#host.clientCapabilities,
-      clientInfo: this.#host.clientInfo,
-    });
-    const reply = sent.then(
-      (result) => ({ result }),
-      (error: unknown) => ({ error }),
-    );
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<{ aborted: true }>((resolve) => {
-      onAbort = () => resolve({ aborted: true });
-      if (signal.aborted) onAbort();
-      else signal.addEventListener("abort", onAbort, { once: true });
-    });
-    const died = this.#death.then((death) => ({ death }));
-    const outcome = await Promise.race([reply, aborted, died]);
-    if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
-    if ("aborted" in outcome) throw signal.reason;
-    if ("death" in outcome) throw this.#errorFor(outcome.death, McpMethod.Initialize, undefined);
-    if ("error" in outcome) {
-      if (!(outcome.error instanceof ProtocolError)) {
-        this.#onBroken(outcome.error instanceof Error ? outcome.error : undefined);
-        throw this.#errorFor(await this.#death, McpMethod.Initialize, undefined);
-      }
-      throw new BackendError(
-        BackendErrorCode.Initialize,
-        `backend "${name}" refused initialize: ${String(outcome.error)}`,
-        {
-          backend: name,
-          method: McpMethod.Initialize,
-          stderrTail: this.#host.stderr.tail(),
-          cause: outcome.error,
-        },
-      );
-    }
-    const initialized = toInitializeResult(outcome.result, name, this.#host.stderr.tail());
-    await this.connection.sendNotification(McpMethod.Initialized).catch(() => {});
-    return initialized;
+  initialize(signal: AbortSignal): Promise<InitializeResult> {
+    return runHandshake(this.connection, this.#death, this.#host, signal);
   }
 
   /**
@@ -228,9 +173,7 @@ export class BackendProcess {
    */
   request(method: string, params: unknown, options: ProcessRequestOptions): Promise<unknown> {
     const { startedAt } = options;
-    if (this.#broken || this.#stopping) {
-      return this.#death.then((death) => Promise.reject(this.#errorFor(death, method, startedAt)));
-    }
+    if (this.#death.isBroken || this.#stopping) return this.#death.failRequest(method, startedAt);
     const route = this.#progress.open(params, options.onProgress);
     const reply = this.connection.sendRequest(method, route === undefined ? params : route.params, {
       signal: options.signal,
@@ -254,55 +197,16 @@ export class BackendProcess {
 
   /** What a failed request rejects with; a local failure of the connection means the process is unusable. */
   #requestFailed(error: unknown, method: string, startedAt: number): Promise<never> {
-    const name = this.#host.spec.name;
-    const elapsedMs = Math.round(performance.now() - startedAt);
-    if (error instanceof ProtocolError) {
-      return Promise.reject(
-        new BackendError(BackendErrorCode.Remote, `backend "${name}" answered ${method} with an error: ${error.message}`, {
-          backend: name,
-          method,
-          elapsedMs,
-          cause: error,
-        }),
-      );
+    const failure = requestFailureFor(error, this.#host.spec.name, method, startedAt, this.#host.stderr);
+    if (failure !== undefined) return Promise.reject(failure);
+    if (error instanceof RequestError && error.code === RequestErrorCode.ReplyTooLarge) {
+      // The connection reports the over-cap line through onError too, which ends the process.
+      this.#onConnectionError(error.cause as Error);
+    } else {
+      // The connection closed or a write to the child failed: the death handler has the exit facts.
+      this.#death.onBroken(error instanceof Error ? error : undefined);
     }
-    if (error instanceof RequestError) {
-      switch (error.code) {
-        case RequestErrorCode.Timeout:
-          return Promise.reject(
-            new BackendError(
-              BackendErrorCode.Timeout,
-              `request ${method} to backend "${name}" timed out after ${elapsedMs} ms`,
-              { backend: name, method, elapsedMs, stderrTail: this.#host.stderr.tail(), cause: error },
-            ),
-          );
-        case RequestErrorCode.Aborted:
-          return Promise.reject(
-            new BackendError(BackendErrorCode.Aborted, `request ${method} to backend "${name}" was aborted`, {
-              backend: name,
-              method,
-              elapsedMs,
-              cause: error.cause,
-            }),
-          );
-        case RequestErrorCode.Unserializable:
-          return Promise.reject(
-            new BackendError(
-              BackendErrorCode.BadRequest,
-              `request ${method} was not sent to backend "${name}": ${error.message}`,
-              { backend: name, method, elapsedMs, cause: error },
-            ),
-          );
-        case RequestErrorCode.ReplyTooLarge:
-          // The connection reports the over-cap line through onError too, which ends the process.
-          this.#onConnectionError(error.cause as Error);
-          break;
-        default:
-          // The connection closed or a write to the child failed: the death handler has the exit facts.
-          this.#onBroken(error);
-      }
-    } else this.#onBroken(error instanceof Error ? error : undefined);
-    return this.#death.then((death) => Promise.reject(this.#errorFor(death, method, startedAt)));
+    return this.#death.failRequest(method, startedAt);
   }
 
   /** Send a notification; resolves even if the process is gone (there is nobody to tell). */
@@ -318,14 +222,14 @@ export class BackendProcess {
   stop(reason?: BackendError): Promise<void> {
     if (this.#stopPromise === undefined) {
       this.#stopping = true;
-      if (reason !== undefined) this.#die(reason);
+      if (reason !== undefined) this.#death.die(reason);
       // Before stdin is ended: disposing hands the writer's held-back messages (a burst being joined into one
-      // write) to stdin; ending stdin first would make those writes fail. (`#die` above has already done it.)
+      // write) to stdin; ending stdin first would make those writes fail. (`die()` above has already done it.)
       this.connection.dispose();
       this.#stopPromise = (async () => {
         const exit = await stopChild(this.child);
         const name = this.#host.spec.name;
-        this.#die(
+        this.#death.die(
           new BackendError(BackendErrorCode.Exited, `backend "${name}" was stopped`, {
             backend: name,
             exitCode: exit?.exitCode,
@@ -352,44 +256,8 @@ export class BackendProcess {
     return this.stop(reason);
   }
 
-  #onBroken(cause?: Error): void {
-    if (this.#broken) return;
-    this.#broken = true;
-    // The first sign is enough to stop sending; pending requests fail once both the exit status and the end of
-    // stdout are in (a reply written just before exiting is still delivered), or after a short bound: a
-    // grandchild holding stdout delays its end indefinitely, and an exit code is not always coming.
-    void settleExit(this.child, EXIT_SETTLE_MS).then((exit) => this.#die(this.#exitError(exit, cause)));
-  }
-
-  #exitError(exit: ExitInfo | undefined, cause: Error | undefined): BackendError {
-    const name = this.#host.spec.name;
-    const tail = this.#host.stderr.tail();
-    return new BackendError(
-      BackendErrorCode.Exited,
-      `backend "${name}" ${describeExit(exit)}${tail.length > 0 ? `; last stderr lines:\n${tail.join("\n")}` : ""}`,
-      { backend: name, exitCode: exit?.exitCode, signal: exit?.signal, stderrTail: tail, cause },
-    );
-  }
-
-  /** The death error specialised for one request (method, elapsed time). */
-  #errorFor(death: BackendError, method: string, startedAt: number | undefined): BackendError {
-    return new BackendError(death.code, death.message, {
-      backend: death.backend ?? this.#host.spec.name,
-      method,
-      elapsedMs: startedAt === undefined ? undefined : Math.round(performance.now() - startedAt),
-      exitCode: death.exitCode,
-      signal: death.signal,
-      stderrTail: death.stderrTail,
-      cause: death.cause ?? (death.code === BackendErrorCode.Exited ? undefined : death),
-    });
-  }
-
-  #die(error: BackendError): void {
-    if (this.#deathError !== undefined) return;
-    this.#deathError = error;
-    this.#broken = true;
-    // Resolved first: the requests the connection rejects below map their failure to this death.
-    this.#resolveDeath(error);
+  /** The process died (see {@link ProcessDeath}): progress is dropped, pending requests fail, the owner hears. */
+  #onDeath(error: BackendError): void {
     this.#progress.clear();
     this.connection.dispose();
     this.#host.onDeath(this, error, this.#stopping);
@@ -400,7 +268,7 @@ export class BackendProcess {
     if (code === "ERR_FRAME_TOO_LARGE") {
       const name = this.#host.spec.name;
       this.#host.onDiagnostic({ kind: "message-too-large", message: error.message, error });
-      this.#die(
+      this.#death.die(
         new BackendError(
           BackendErrorCode.MessageTooLarge,
           `backend "${name}" sent a message larger than ${this.#host.spec.maxMessageBytes} bytes`,

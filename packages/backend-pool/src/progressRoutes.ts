@@ -77,7 +77,12 @@ export class ProgressRoutes {
       let token = mintProgressToken();
       // A caller may have picked a value that looks minted.
       while (this.#routes.has(tokenKey(token))) token = mintProgressToken();
-      route = { key: tokenKey(token), params: withProgressToken(params, token), onProgress, callerToken: given };
+      route = {
+        key: tokenKey(token),
+        params: withProgressToken(params, token),
+        onProgress,
+        callerToken: given,
+      };
     }
     this.#routes.set(route.key, route);
     return route;

@@ -1,4 +1,6 @@
+import { ProtocolError, RequestError, RequestErrorCode } from "@mcpware/protocol";
 import { BackendError, BackendErrorCode } from "./backendError.js";
+import type { StderrRing } from "./stderrRing.js";
 
 /** Why a request's combined signal aborted, in order of precedence. */
 export interface AbortSources {
@@ -41,6 +43,12 @@ export function abortErrorFor(sources: AbortSources): Error {
   });
 }
 
+/** A stop's reason as a BackendError: itself, or ERR_POOL_CLOSED wrapping `destroy(error)`'s own error. */
+export function asBackendError(reason: Error, backend: string): BackendError {
+  if (reason instanceof BackendError) return reason;
+  return new BackendError(BackendErrorCode.PoolClosed, reason.message, { backend, cause: reason });
+}
+
 /** ERR_BACKEND_CIRCUIT_OPEN: when the probe is allowed, and the failure that opened the circuit. */
 export function circuitOpenError(
   backend: string,
@@ -64,4 +72,57 @@ export function busyError(backend: string, method: string, maxInFlight: number):
     `backend "${backend}" is busy: ${maxInFlight} requests are already in flight; ${method} was not sent`,
     { backend, method, elapsedMs: 0 },
   );
+}
+
+/**
+ * What a request that failed on a process's connection rejects with, when the process is still usable:
+ * ERR_BACKEND_REMOTE for the backend's error reply (the ProtocolError as `cause`), ERR_BACKEND_TIMEOUT when the
+ * deadline passed, ERR_BACKEND_ABORTED when the caller's signal fired (its reason as `cause`),
+ * ERR_BACKEND_BAD_REQUEST when the params could not be sent. `undefined` for any other failure: the connection
+ * closed, a write failed or a reply was over the cap, so the process is unusable and the request fails with its
+ * death error.
+ */
+export function requestFailureFor(
+  error: unknown,
+  backend: string,
+  method: string,
+  startedAt: number,
+  stderr: StderrRing,
+): BackendError | undefined {
+  const elapsedMs = Math.round(performance.now() - startedAt);
+  if (error instanceof ProtocolError) {
+    return new BackendError(
+      BackendErrorCode.Remote,
+      `backend "${backend}" answered ${method} with an error: ${error.message}`,
+      { backend, method, elapsedMs, cause: error },
+    );
+  }
+  if (!(error instanceof RequestError)) return undefined;
+  switch (error.code) {
+    case RequestErrorCode.Timeout:
+      return new BackendError(
+        BackendErrorCode.Timeout,
+        `request ${method} to backend "${backend}" timed out after ${elapsedMs} ms`,
+        { backend, method, elapsedMs, stderrTail: stderr.tail(), cause: error },
+      );
+    case RequestErrorCode.Aborted:
+      return new BackendError(
+        BackendErrorCode.Aborted,
+        `request ${method} to backend "${backend}" was aborted`,
+        {
+          backend,
+          method,
+          elapsedMs,
+          cause: error.cause,
+        },
+      );
+    case RequestErrorCode.Unserializable:
+      return new BackendError(
+        BackendErrorCode.BadRequest,
+        `request ${method} was not sent to backend "${backend}": ${error.message}`,
+        { backend, method, elapsedMs, cause: error },
+      );
+    default:
+      return undefined;
+  }
 }

@@ -1,0 +1,294 @@
+import { raceAbort } from "@mcpware/protocol";
+import type { InitializeResult } from "@mcpware/protocol";
+import type { BackendHost } from "./backend.js";
+import { BackendError, BackendErrorCode } from "./backendError.js";
+import type { BackendProcess, BackendProcessHost } from "./backendProcess.js";
+import { buildChildEnv } from "./childEnv.js";
+import type { ResolvedBackendSpec } from "./normalizeSpec.js";
+import { asBackendError, circuitOpenError } from "./requestErrors.js";
+import { RestartGovernor } from "./restartGovernor.js";
+import { startBackendProcess } from "./startBackendProcess.js";
+import type { StartHost } from "./startBackendProcess.js";
+import type { StderrRing } from "./stderrRing.js";
+import type { BackendInfo, BackendState, StateChangeEvent } from "./types.js";
+
+/**
+ * The processes of one backend, one serving at a time, and the backend's state: lazy start shared by concurrent
+ * callers (see {@link startBackendProcess}), crash handling with backoff and circuit breaker, recycling after
+ * repeated timeouts, deliberate stops (idle, recycle) and the stops of every process it spawned.
+ *
+ * States: `idle → starting → ready → (stopping → idle) | crashed | circuit-open`; `crashed`/`circuit-open` →
+ * `starting` on the next request once backoff or cooldown allow; any → `removed` on remove.
+ */
+export class ProcessSupervisor {
+  readonly #spec: ResolvedBackendSpec;
+  readonly #host: BackendHost;
+  readonly #lifetime: AbortSignal;
+  readonly #stderr: StderrRing;
+  readonly #governor: RestartGovernor;
+  readonly #startHost: StartHost;
+  #state: BackendState = "idle";
+  #process: BackendProcess | undefined;
+  #startingProcess: BackendProcess | undefined;
+  #startPromise: Promise<BackendProcess> | undefined;
+  #stopPromise: Promise<void> | undefined;
+  #initialize: InitializeResult | undefined;
+  #attempts = 0;
+  #lastError: BackendError | undefined;
+  #consecutiveTimeouts = 0;
+  #noiseLines = 0;
+  /** Every process spawned and not yet fully stopped: running, starting, dying or in its stop ladder. */
+  readonly #processes = new Set<BackendProcess>();
+  /** Set by `forceStops()`: every stop from now on SIGKILLs at once instead of climbing the ladder. */
+  #forced = false;
+
+  /**
+   * @param lifetime the backend's lifetime: once aborted, nothing starts, and deaths and failures are not
+   * recorded.
+   */
+  constructor(spec: ResolvedBackendSpec, host: BackendHost, lifetime: AbortSignal, stderr: StderrRing) {
+    this.#spec = spec;
+    this.#host = host;
+    this.#lifetime = lifetime;
+    this.#stderr = stderr;
+    this.#governor = new RestartGovernor(spec.restart);
+    this.#startHost = {
+      spec,
+      lifetime,
+      governor: this.#governor,
+      processHost: this.#processHost(buildChildEnv(spec.env, { inheritEnv: spec.inheritEnv })),
+      stderr,
+      circuitError: (retryAtMs) => this.#circuitError(retryAtMs),
+      onStarting: () => {
+        this.#attempts++;
+        this.#setState("starting");
+      },
+      onSpawned: (process) => {
+        this.#processes.add(process);
+        this.#startingProcess = process;
+        if (process.pid !== undefined) {
+          host.emitSpawn({ backend: spec.name, pid: process.pid, containerName: process.containerName });
+        }
+      },
+      onReady: (process, initialize) => {
+        this.#initialize = initialize;
+        this.#process = process;
+        this.#startingProcess = undefined;
+        this.#consecutiveTimeouts = 0;
+        this.#setState("ready");
+      },
+      onFailed: (process, error) => {
+        this.#startingProcess = undefined;
+        if (process !== undefined) this.#trackStop(this.#stopProcess(process, error));
+        if (!lifetime.aborted) this.#recordFailure(error);
+      },
+    };
+  }
+
+  get state(): BackendState {
+    return this.#state;
+  }
+
+  info(inFlight: number): BackendInfo {
+    const init = this.#initialize;
+    return {
+      name: this.#spec.name,
+      description: this.#spec.description,
+      state: this.#state,
+      pid: (this.#process ?? this.#startingProcess)?.pid,
+      protocolVersion: init?.protocolVersion,
+      serverInfo: init?.serverInfo,
+      capabilities: init?.capabilities,
+      instructions: init?.instructions,
+      restarts: Math.max(0, this.#attempts - 1),
+      lastError: this.#lastError,
+      stderrTail: this.#stderr.tail(),
+      inFlight,
+      noiseLines: this.#noiseLines,
+      circuitOpenUntil: this.#governor.circuitOpenUntil,
+    };
+  }
+
+  /** The running process when the backend is ready and nothing aborted: the common case, without an await. */
+  readyProcess(signal: AbortSignal | undefined): BackendProcess | undefined {
+    const current = this.#process;
+    if (current === undefined || signal?.aborted === true || this.#state !== "ready" || !current.isAlive)
+      return undefined;
+    return current;
+  }
+
+  /**
+   * The running process, once ready: waits for a start under way, a dying process's death or a stop, and starts
+   * one if none is. Rejects with `abortError()` when `signal` aborts, ERR_BACKEND_CIRCUIT_OPEN, or what the start
+   * failed with.
+   */
+  async ensureProcess(signal: AbortSignal, abortError: () => Error): Promise<BackendProcess> {
+    for (;;) {
+      if (signal.aborted) throw abortError();
+      const current = this.#process;
+      if (current !== undefined) {
+        if (this.#state === "ready" && current.isAlive) return current;
+        // Dying (a pipe broke or it exited; its death is being settled): the death handler decides what next.
+        await raceAbort(current.death, signal, abortError);
+        continue;
+      }
+      if (this.#startPromise === undefined) {
+        if (this.#stopPromise !== undefined) {
+          await raceAbort(this.#stopPromise, signal, abortError);
+          continue;
+        }
+        const decision = this.#governor.decide(Date.now());
+        if (decision.kind === "circuit-open") throw this.#circuitError(decision.retryAtMs);
+        const start = startBackendProcess(decision, this.#startHost);
+        this.#startPromise = start;
+        const clear = (): void => {
+          if (this.#startPromise === start) this.#startPromise = undefined;
+        };
+        start.then(clear, clear);
+      }
+      return await raceAbort(this.#startPromise, signal, abortError);
+    }
+  }
+
+  /** Send a notification if a process is running (after its start, if starting); otherwise nothing to tell. */
+  async notify(method: string, params: unknown): Promise<void> {
+    if (this.#startPromise !== undefined) await this.#startPromise.catch(() => {});
+    if (this.#state === "ready" && this.#process !== undefined) await this.#process.notify(method, params);
+  }
+
+  /** Stop or go on reading the stdout of every process. */
+  setReadingPaused(paused: boolean): void {
+    for (const process of this.#processes) process.setReadingPaused(paused);
+  }
+
+  /** A request got its reply: the run of consecutive timeouts is broken. */
+  recordReply(): void {
+    this.#consecutiveTimeouts = 0;
+  }
+
+  /** A request timed out: `maxConsecutiveTimeouts` in a row recycle the running process. */
+  recordTimeout(): void {
+    const process = this.#process;
+    if (process === undefined) return;
+    if (++this.#consecutiveTimeouts < this.#spec.restart.maxConsecutiveTimeouts) return;
+    this.#consecutiveTimeouts = 0;
+    const name = this.#spec.name;
+    this.#retire(
+      process,
+      new BackendError(
+        BackendErrorCode.Exited,
+        `backend "${name}" was recycled after ${this.#spec.restart.maxConsecutiveTimeouts} consecutive timeouts`,
+        { backend: name, stderrTail: this.#stderr.tail() },
+      ),
+    );
+  }
+
+  /** The backend was idle long enough: stop the running process, if any (no backoff for the next start). */
+  retireIdle(): void {
+    if (this.#process !== undefined) this.#retire(this.#process, undefined);
+  }
+
+  /**
+   * After the lifetime was aborted: wait for a start under way, stop the running process (stop ladder, container
+   * removal; pending requests fail with `reason`) and any stop under way, then enter `finalState`.
+   */
+  async shutdown(reason: Error, finalState: "idle" | "removed"): Promise<void> {
+    if (this.#startPromise !== undefined) await this.#startPromise.catch(() => {});
+    const process = this.#process;
+    this.#process = undefined;
+    if (process !== undefined) {
+      this.#setState("stopping");
+      await this.#stopProcess(process, asBackendError(reason, this.#spec.name));
+    }
+    if (this.#stopPromise !== undefined) await this.#stopPromise;
+    this.#setState(finalState);
+  }
+
+  /** Every stop from now on SIGKILLs the process group at once. */
+  forceStops(): void {
+    this.#forced = true;
+  }
+
+  /** Stop every process spawned and not yet fully stopped (running, starting, or in its stop ladder). */
+  stopAll(reason: Error): Promise<void>[] {
+    const error = asBackendError(reason, this.#spec.name);
+    return [...this.#processes].map((process) => this.#stopProcess(process, error));
+  }
+
+  /** Stop a process: the stop ladder, or SIGKILL once `forceStops()` was called. */
+  #stopProcess(process: BackendProcess, reason: BackendError | undefined): Promise<void> {
+    const stop = this.#forced ? process.kill(reason) : process.stop(reason);
+    return stop.finally(() => this.#processes.delete(process));
+  }
+
+  #circuitError(retryAtMs: number): BackendError {
+    return circuitOpenError(this.#spec.name, retryAtMs, this.#lastError, this.#stderr.tail());
+  }
+
+  #recordFailure(error: BackendError): void {
+    this.#lastError = error;
+    const open = this.#governor.recordCrash(Date.now());
+    this.#setState(open ? "circuit-open" : "crashed", error);
+  }
+
+  #trackStop(stop: Promise<void>): void {
+    const tracked = stop.finally(() => {
+      if (this.#stopPromise === tracked) this.#stopPromise = undefined;
+    });
+    this.#stopPromise = tracked;
+  }
+
+  /** A ready process died on its own (crash, broken pipe, over-cap message). */
+  #onDeath(process: BackendProcess, error: BackendError, expected: boolean): void {
+    if (expected || process !== this.#process) return;
+    this.#process = undefined;
+    // Kills what is left of its process group (grandchildren) and removes its container.
+    this.#trackStop(this.#stopProcess(process, undefined));
+    if (this.#lifetime.aborted) return;
+    this.#recordFailure(error);
+  }
+
+  /** Stop a healthy-looking process on purpose (recycle, idle): no backoff for the next start. */
+  #retire(process: BackendProcess, reason: BackendError | undefined): void {
+    if (process !== this.#process || this.#lifetime.aborted) return;
+    this.#process = undefined;
+    this.#setState("stopping");
+    this.#trackStop(
+      this.#stopProcess(process, reason).then(() => {
+        this.#governor.recordStop();
+        if (this.#state === "stopping") this.#setState("idle");
+      }),
+    );
+  }
+
+  #setState(state: BackendState, error?: BackendError): void {
+    const previous = this.#state;
+    if (previous === state) return;
+    this.#state = state;
+    const event: StateChangeEvent = { backend: this.#spec.name, state, previous };
+    if (error !== undefined) event.error = error;
+    this.#host.emitState(event);
+  }
+
+  #processHost(env: Record<string, string>): BackendProcessHost {
+    const host = this.#host;
+    const name = this.#spec.name;
+    return {
+      spec: this.#spec,
+      env,
+      instanceId: host.instanceId,
+      clientInfo: host.clientInfo,
+      clientCapabilities: host.clientCapabilities,
+      stderr: this.#stderr,
+      onStderrLine: (line) => host.emitStderr({ backend: name, line }),
+      onNotification: (method, params) => host.emitNotification({ backend: name, method, params }),
+      onRequest: (method, params, signal) => host.handleRequest({ backend: name, method, params, signal }),
+      onDiagnostic: (event) => {
+        if (event.kind === "stdout-noise") event = { ...event, count: ++this.#noiseLines };
+        host.emitDiagnostic({ backend: name, ...event });
+      },
+      onDeath: (process, error, expected) => this.#onDeath(process, error, expected),
+      isReadingPaused: () => host.isReadingPaused(),
+    };
+  }
+}

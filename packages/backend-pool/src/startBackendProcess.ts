@@ -1,0 +1,99 @@
+import type { InitializeResult } from "@mcpware/protocol";
+import { sleep } from "./abortable.js";
+import { anySignal } from "./anySignal.js";
+import { BackendError, BackendErrorCode } from "./backendError.js";
+import { BackendProcess } from "./backendProcess.js";
+import type { BackendProcessHost } from "./backendProcess.js";
+import type { ResolvedBackendSpec } from "./normalizeSpec.js";
+import { asBackendError } from "./requestErrors.js";
+import type { RestartGovernor, StartDecision } from "./restartGovernor.js";
+import type { StderrRing } from "./stderrRing.js";
+
+/** A decision of the governor that lets a start go ahead, now or after a backoff. */
+export type AllowedStart = Exclude<StartDecision, { kind: "circuit-open" }>;
+
+/** What one start needs from the backend it starts a process for, and what it tells it, synchronously and in order. */
+export interface StartHost {
+  readonly spec: ResolvedBackendSpec;
+  /** The backend's lifetime: aborting it (remove, replace, destroy) fails the start with its reason. */
+  readonly lifetime: AbortSignal;
+  readonly governor: RestartGovernor;
+  readonly processHost: BackendProcessHost;
+  readonly stderr: StderrRing;
+  /** ERR_BACKEND_CIRCUIT_OPEN, for a circuit that opened during the backoff. */
+  circuitError(retryAtMs: number): BackendError;
+  /** The governor let the start go ahead: it counts as an attempt from now on. */
+  onStarting(): void;
+  /** The process was spawned; its handshake comes next. */
+  onSpawned(process: BackendProcess): void;
+  /** The handshake is done: the process serves from now on. */
+  onReady(process: BackendProcess, initialize: InitializeResult): void;
+  /** The start failed with `error`; `process`, if it was spawned, is to be stopped. */
+  onFailed(process: BackendProcess | undefined, error: BackendError): void;
+}
+
+/**
+ * One start of a backend under its restart governor: wait out the backoff (`wait`), then spawn the process and
+ * run its handshake within `startTimeoutMs`. Resolves with the ready process. Rejects with the lifetime's reason
+ * as a BackendError (ERR_BACKEND_REMOVED, ERR_POOL_CLOSED), ERR_BACKEND_CIRCUIT_OPEN, ERR_BACKEND_START_TIMEOUT,
+ * the BackendError the spawn or the handshake failed with (ERR_BACKEND_SPAWN, ERR_BACKEND_INITIALIZE, the death
+ * error of a process that died while starting), or ERR_BACKEND_INITIALIZE wrapping anything else.
+ */
+export async function startBackendProcess(decision: AllowedStart, host: StartHost): Promise<BackendProcess> {
+  const { spec, lifetime, governor } = host;
+  if (decision.kind === "wait") {
+    await sleep(decision.delayMs, lifetime);
+    const next = governor.decide(Date.now());
+    if (next.kind === "circuit-open") throw host.circuitError(next.retryAtMs);
+    decision = next.kind === "wait" ? { kind: "start", probe: false } : next;
+  }
+  if (lifetime.aborted) throw lifetime.reason;
+  governor.recordStart(decision.kind === "start" && decision.probe);
+  host.onStarting();
+  const startTimeout = new AbortController();
+  const timer = setTimeout(() => startTimeout.abort(), spec.startTimeoutMs);
+  const linked = anySignal([startTimeout.signal, lifetime]);
+  const signal = linked.signal;
+  let process: BackendProcess | undefined;
+  try {
+    process = await BackendProcess.spawn(host.processHost);
+    host.onSpawned(process);
+    if (signal.aborted) throw lifetime.aborted ? lifetime.reason : new Error("start timeout");
+    const init = await process.initialize(signal);
+    // Died right after answering (its death was ignored while starting): a failed start like any other.
+    if (!process.isAlive) throw await process.death;
+    governor.recordReady(Date.now());
+    host.onReady(process, init);
+    return process;
+  } catch (thrown) {
+    const error = startError(thrown, host, startTimeout.signal.aborted);
+    host.onFailed(process, error);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    linked.dispose();
+  }
+}
+
+/** What a failed start rejects with: the lifetime's reason comes first, then the start timeout. */
+function startError(thrown: unknown, host: StartHost, timedOut: boolean): BackendError {
+  const { spec, lifetime } = host;
+  const name = spec.name;
+  if (lifetime.aborted) return asBackendError(lifetime.reason as Error, name);
+  if (timedOut) {
+    return new BackendError(
+      BackendErrorCode.StartTimeout,
+      `backend "${name}" did not finish starting within ${spec.startTimeoutMs} ms`,
+      { backend: name, method: "initialize", elapsedMs: spec.startTimeoutMs, stderrTail: host.stderr.tail() },
+    );
+  }
+  if (thrown instanceof BackendError) return thrown;
+  return new BackendError(
+    BackendErrorCode.Initialize,
+    `backend "${name}" failed to start: ${String(thrown)}`,
+    {
+      backend: name,
+      cause: thrown,
+    },
+  );
+}
