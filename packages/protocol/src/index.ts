@@ -1,11 +1,6 @@
 export { ErrorCode, ProtocolError, toProtocolError } from "./errors.js";
 export type { ErrorCodeName, JsonRpcErrorObject } from "./errors.js";
-export {
-  MAX_JSON_DEPTH,
-  RequestError,
-  RequestErrorCode,
-  isRequestError,
-} from "./requestError.js";
+export { MAX_JSON_DEPTH, RequestError, RequestErrorCode, isRequestError } from "./requestError.js";
 export type { RequestErrorFields } from "./requestError.js";
 export { FramingError } from "./framingError.js";
 export type { FramingErrorCode } from "./framingError.js";

@@ -27,7 +27,7 @@ import type { ResultLineMatch } from "./resultLine.js";
 
 /** How long requests already read may still take to be answered after the readable ended (ms). */
 export const DEFAULT_END_GRACE_MS = 5_000;
-/** Unanswered requests of the peer past which the connection stops reading it (see `maxInboundRequests`). */
+/** Unanswered requests of the peer at which the connection stops reading it (see `maxInboundRequests`). */
 export const DEFAULT_MAX_INBOUND_REQUESTS = 1_024;
 /** Characters of unanswered requests past which the connection stops reading the peer: 16 MiB. */
 export const DEFAULT_MAX_INBOUND_BYTES = 16 * 1024 * 1024;
@@ -197,7 +197,10 @@ class Connection implements McpConnection {
       );
       this.#outgoing.add(request);
       if (!this.#writer.writeLine(line)) {
-        this.#outgoing.fail(id, new RequestError(RequestErrorCode.WriteFailed, `cannot write ${method}`, { method }));
+        this.#outgoing.fail(
+          id,
+          new RequestError(RequestErrorCode.WriteFailed, `cannot write ${method}`, { method }),
+        );
       }
     });
   }
@@ -321,8 +324,10 @@ class Connection implements McpConnection {
     } else this.#respond(request, result);
   }
 
+  // At most maxInboundRequests in flight: full once that many are; the byte limit can only be noticed once a
+  // request is read, so it is full past it.
   #isInboundFull(): boolean {
-    return this.#inbound.size > this.#maxInbound || this.#inbound.bytes > this.#maxInboundBytes;
+    return this.#inbound.size >= this.#maxInbound || this.#inbound.bytes > this.#maxInboundBytes;
   }
 
   /** Forget an answered request; true when its response is to be written. */
@@ -452,9 +457,13 @@ class Connection implements McpConnection {
     const parse = error.code === "ERR_FRAME_PARSE";
     this.#writeError(
       id === undefined ? undefined : JSON.stringify(id),
-      new ProtocolError(parse ? ErrorCode.ParseError : ErrorCode.InvalidRequest, parse ? "Parse error" : "Invalid Request", {
-        detail: error.message,
-      }),
+      new ProtocolError(
+        parse ? ErrorCode.ParseError : ErrorCode.InvalidRequest,
+        parse ? "Parse error" : "Invalid Request",
+        {
+          detail: error.message,
+        },
+      ),
     );
   }
 

@@ -31,8 +31,8 @@ export interface McpConnectionOptions extends Omit<NdjsonReaderOptions, "claimLi
    */
   endGraceMs?: number;
   /**
-   * While more of the peer's requests than this are unanswered, nothing more is read (the peer's writes back up
-   * into the pipe); reading resumes as they are answered. Default {@link DEFAULT_MAX_INBOUND_REQUESTS}.
+   * While this many of the peer's requests are unanswered, nothing more is read (the peer's writes back up into
+   * the pipe); reading resumes as they are answered. Default {@link DEFAULT_MAX_INBOUND_REQUESTS}.
    */
   maxInboundRequests?: number;
   /**

@@ -118,6 +118,8 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   #deferred: string | undefined;
   /** The stream ended while paused: finished on `resume()`. */
   #endDeferred = false;
+  /** The stream closed while lines were held back: reported on `resume()`, after them. */
+  #closeDeferred = false;
 
   constructor(readable: NodeJS.ReadableStream, options: NdjsonReaderOptions = {}) {
     super();
@@ -153,7 +155,9 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   pause(): void {
     if (this.#paused) return;
     this.#paused = true;
-    this.#readable.pause();
+    // Before listen() the stream is left alone (listen() pauses it): a stream paused by hand would not start
+    // flowing when listen() adds its 'data' listener, even after resume().
+    if (this.#callback !== undefined) this.#readable.pause();
   }
 
   /** Deliver what was held back, then read the stream again. Idempotent. */
@@ -177,6 +181,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     }
     if (this.#paused) return;
     if (this.#endDeferred) this.#onEnd();
+    else if (this.#closeDeferred) this.#onClose();
     else this.#readable.resume();
   }
 
@@ -186,6 +191,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     this.#listening = true;
     this.#callback = callback;
     const readable = this.#readable;
+    if (this.#paused) readable.pause();
     readable.on("data", this.#onData);
     readable.on("end", this.#onEnd);
     readable.on("close", this.#onClose);
@@ -273,8 +279,13 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     this.#partialTimer = undefined;
   }
 
+  /** Paused, or lines read but not yet delivered. */
+  #isHoldingBack(): boolean {
+    return this.#paused || this.#deferred !== undefined || this.#backlog.length > 0;
+  }
+
   readonly #onEnd = (): void => {
-    if (this.#paused || this.#deferred !== undefined || this.#backlog.length > 0) {
+    if (this.#isHoldingBack()) {
       // Lines are still held back: the end is handled once they are delivered.
       this.#endDeferred = true;
       return;
@@ -292,6 +303,12 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   };
 
   readonly #onClose = (): void => {
+    if (this.#isHoldingBack()) {
+      // Lines already read wait for resume(): the close is reported after them, not before.
+      this.#closeDeferred = true;
+      return;
+    }
+    this.#closeDeferred = false;
     try {
       if (this.#overflow !== undefined && !this.#closed) this.#finishOverflow();
     } catch (error) {
@@ -339,23 +356,32 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
       if (last - start <= this.#maxMessageBytes) {
         // Every line in this region fits the cap: decode the region once and split the text.
         this.#handleRegion(chunk.toString("utf8", start, last));
-      } else {
-        this.#handleLinesOneByOne(chunk, start, last);
+      } else if (!this.#handleLinesOneByOne(chunk, start, last)) {
+        return;
       }
       start = last + 1;
     }
     if (start < length && this.#callback !== undefined) this.#appendPending(chunk.subarray(start));
   }
 
-  /** Complete lines between `start` and the `\n` at `last`, checked against the cap one by one. */
-  #handleLinesOneByOne(chunk: Buffer, start: number, last: number): void {
+  /**
+   * Complete lines between `start` and the `\n` at `last`, checked against the cap one by one. False when it
+   * stopped early: paused (the rest of the chunk goes back to the front of the backlog) or disposed.
+   */
+  #handleLinesOneByOne(chunk: Buffer, start: number, last: number): boolean {
     while (start <= last) {
+      if (this.#callback === undefined) return false;
+      if (this.#paused) {
+        this.#backlog.unshift(chunk.subarray(start));
+        return false;
+      }
       const newline = chunk.indexOf(LF, start);
       const line = chunk.subarray(start, newline);
       if (this.#contentLength(line) > this.#maxMessageBytes) this.#reportTooLarge(line, line, line.length);
       else this.#handleLinePieces([line], line.length);
       start = newline + 1;
     }
+    return true;
   }
 
   /** The lines of `text` (complete lines, without the last line's `\n`). */

@@ -141,7 +141,9 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
   writeLine(json: string): boolean {
     if (this.#refusal() !== undefined) return false;
     this.#enqueue(json + "\n", undefined);
-    return true;
+    // The stream may turn out to be closed or destroyed only now (its own 'error' and 'close' come a tick
+    // later): the line was then not written.
+    return this.#failure === undefined;
   }
 
   /** End the stream once every queued line has been written. Idempotent. */
@@ -245,7 +247,10 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
       this.#callbacks = all ? [] : callbacks.slice(count);
       this.#queuedChars -= chars;
       const waiting = batchCallbacks.filter((callback) => callback !== undefined);
-      this.#writeNow(batch.length === 1 ? batch[0]! : batch.join(""), waiting.length > 0 ? waiting : undefined);
+      this.#writeNow(
+        batch.length === 1 ? batch[0]! : batch.join(""),
+        waiting.length > 0 ? waiting : undefined,
+      );
     }
     if (this.#lines.length === 0) this.#queuedChars = 0;
     if (this.#ended && !this.#waitingForDrain && this.#lines.length === 0) this.#endStream();
@@ -266,15 +271,20 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
       if (callbacks !== undefined) for (const callback of callbacks) callback(this.#failure);
       return;
     }
+    // Past the mark, the stream's completion of this write may be what brings the writer back under it: a stream
+    // whose own high-water mark is higher emits no 'drain' for it, so the write callback checks.
+    const watch = this.queuedBytes + data.length > this.#highWaterMark;
     let ok: boolean;
     try {
-      ok =
-        callbacks === undefined
-          ? writable.write(data)
-          : writable.write(data, (error?: Error | null) => {
-              if (error) this.#fail(error);
-              for (const callback of callbacks) callback(error ?? undefined);
-            });
+      if (callbacks !== undefined) {
+        ok = writable.write(data, (error?: Error | null) => {
+          if (error) this.#fail(error);
+          for (const callback of callbacks) callback(error ?? undefined);
+          if (watch && !error) this.#checkDrained();
+        });
+      } else {
+        ok = watch ? writable.write(data, this.#onWatchedWrite) : writable.write(data);
+      }
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
       this.#fail(failure);
@@ -283,6 +293,11 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     }
     if (!ok) this.#waitingForDrain = true;
   }
+
+  readonly #onWatchedWrite = (error?: Error | null): void => {
+    if (error) this.#fail(error);
+    else this.#checkDrained();
+  };
 
   readonly #onDrain = (): void => {
     this.#waitingForDrain = false;

@@ -75,11 +75,15 @@ export class OutgoingRequests {
     const timeoutMs = request.timeoutMs!;
     this.#cancelAtPeer(request, `Request timed out after ${timeoutMs} ms`);
     request.reject(
-      new RequestError(RequestErrorCode.Timeout, `Request ${request.method} timed out after ${timeoutMs} ms`, {
-        method: request.method,
-        timeoutMs,
-        elapsedMs: Math.round(performance.now() - request.startedAt),
-      }),
+      new RequestError(
+        RequestErrorCode.Timeout,
+        `Request ${request.method} timed out after ${timeoutMs} ms`,
+        {
+          method: request.method,
+          timeoutMs,
+          elapsedMs: Math.round(performance.now() - request.startedAt),
+        },
+      ),
     );
   }
 

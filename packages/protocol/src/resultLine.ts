@@ -2,8 +2,8 @@
  * Recognises, without parsing it, a success reply line in one of the two shapes peers write:
  * `{"result":R,"jsonrpc":"2.0","id":N}` (the MCP SDKs: `JSON.stringify({result, jsonrpc, id})`) and
  * `{"jsonrpc":"2.0","id":N,"result":R}`, where N is a non-negative integer (the ids this side gives its own
- * requests) and R an object. Anything else (an error reply, another member order, a string id, a raw `\r`
- * inside the line) is left to the parser.
+ * requests) and R an object. Anything else (an error reply, another member order, a member before or after the
+ * result, a string id, a raw `\r` inside the line) is left to the parser.
  */
 
 const RESULT_FIRST = '{"result":';
@@ -36,7 +36,8 @@ export function matchResultLine(line: string, match: ResultLineMatch): boolean {
     const digitsStart = ID_FIRST.length;
     let digitsEnd = digitsStart;
     while (digitsEnd < last && isDigit(line.charCodeAt(digitsEnd))) digitsEnd++;
-    if (!validDigits(line, digitsStart, digitsEnd) || !line.startsWith(RESULT_AFTER_ID, digitsEnd)) return false;
+    if (!validDigits(line, digitsStart, digitsEnd) || !line.startsWith(RESULT_AFTER_ID, digitsEnd))
+      return false;
     return fill(line, match, digitsStart, digitsEnd, digitsEnd + RESULT_AFTER_ID.length, last);
   }
   return false;
@@ -50,12 +51,38 @@ function fill(
   start: number,
   end: number,
 ): boolean {
-  // The result must be an object: `{` … `}`.
+  // The result must be one object: the `{` at `start` closes just before `end` (otherwise other members sit
+  // between it and the id, as in `"result":{…},"x":{…}`).
   if (end - start < 2 || line.charCodeAt(start) !== 0x7b || line.charCodeAt(end - 1) !== 0x7d) return false;
+  if (closingBrace(line, start, end) !== end - 1) return false;
   match.id = Number(line.slice(digitsStart, digitsEnd));
   match.start = start;
   match.end = end;
   return true;
+}
+
+/**
+ * The index of the `}` that closes the object opening at `start`, or -1 when none does before `end`. It does not
+ * validate the JSON (the peer's text is trusted), it only tells where the object ends: strings are skipped with
+ * `indexOf`, so text costs little; brackets are counted.
+ */
+function closingBrace(line: string, start: number, end: number): number {
+  let depth = 0;
+  for (let index = start; index < end; index++) {
+    const code = line.charCodeAt(index);
+    if (code === 0x22) {
+      // The closing quote is the next one not escaped, i.e. not preceded by an odd number of backslashes.
+      for (;;) {
+        index = line.indexOf('"', index + 1);
+        if (index < 0 || index >= end) return -1;
+        let backslashes = 0;
+        while (line.charCodeAt(index - 1 - backslashes) === 0x5c) backslashes++;
+        if (backslashes % 2 === 0) break;
+      }
+    } else if (code === 0x7b || code === 0x5b) depth++;
+    else if ((code === 0x7d || code === 0x5d) && --depth === 0) return index;
+  }
+  return -1;
 }
 
 function isDigit(code: number): boolean {

@@ -1,11 +1,5 @@
 import { expect } from "chai";
-import {
-  ErrorCode,
-  ProtocolError,
-  isPrivateErrorCode,
-  toProtocolError,
-  toPublicErrorCode,
-} from "../errors.js";
+import { ErrorCode, ProtocolError, toProtocolError } from "../errors.js";
 
 describe("errors", () => {
   it("names the JSON-RPC and MCP codes with their wire values", () => {
@@ -17,8 +11,6 @@ describe("errors", () => {
       InternalError: -32603,
       ResourceNotFound: -32002,
       UrlElicitationRequired: -32042,
-      ConnectionClosed: -32000,
-      RequestTimeout: -32001,
     });
   });
 
@@ -38,29 +30,17 @@ describe("errors", () => {
     expect(() => new ProtocolError(Number.NaN, "x")).to.throw(TypeError);
   });
 
-  it("treats -32096…-32099 and -32800 as private and maps them (and non-integers) to -32603", () => {
-    for (const code of [-32096, -32097, -32098, -32099, -32800]) {
-      expect(isPrivateErrorCode(code)).to.equal(true);
-      expect(toPublicErrorCode(code)).to.equal(ErrorCode.InternalError);
-    }
-    for (const code of [-32000, -32001, -32002, -32042, -32095, -32100, -32600, -32700, 1, 0]) {
-      expect(isPrivateErrorCode(code)).to.equal(false);
-      expect(toPublicErrorCode(code)).to.equal(code);
-    }
-    for (const code of ["-32600", 1.5, null, undefined, Number.NaN]) {
-      expect(toPublicErrorCode(code)).to.equal(ErrorCode.InternalError);
-    }
-  });
-
-  it("turns any failure into a wire error: ProtocolErrors kept, private codes and plain errors as -32603", () => {
+  it("turns any failure into a wire error: a ProtocolError as it is, whatever its code, anything else as -32603", () => {
     const kept = new ProtocolError(-32602, "bad params", { a: 1 });
     expect(toProtocolError(kept)).to.equal(kept);
-    const mapped = toProtocolError(new ProtocolError(-32099, "write failed", { b: 2 }));
-    expect(mapped.toJSON()).to.deep.equal({ code: -32603, message: "write failed", data: { b: 2 } });
+    // No code is private any more: what a handler chose goes out unchanged.
+    const chosen = new ProtocolError(-32099, "server-defined", { b: 2 });
+    expect(toProtocolError(chosen)).to.equal(chosen);
     const plain = new Error("disk full");
     const wrapped = toProtocolError(plain);
     expect(wrapped.toJSON()).to.deep.equal({ code: -32603, message: "disk full" });
     expect(wrapped.cause).to.equal(plain);
     expect(toProtocolError("a string").code).to.equal(-32603);
+    expect(toProtocolError(new Error("")).message).to.equal("Internal error");
   });
 });

@@ -1,13 +1,18 @@
+import fc from "fast-check";
 import { Readable } from "node:stream";
 import type { Message } from "vscode-jsonrpc/node";
-import { FramingError, NdjsonMessageReader } from "../ndjsonFraming.js";
-import type { NdjsonReaderOptions } from "../ndjsonFraming.js";
+import { FramingError } from "../framingError.js";
+import { NdjsonMessageReader } from "../ndjsonMessageReader.js";
+import type { NdjsonReaderOptions } from "../ndjsonMessageReader.js";
 
-export type ReaderEvent = { kind: "message"; message: Message } | { kind: "error"; error: Error };
+export type ReaderEvent =
+  { kind: "message"; message: Message; line: string } | { kind: "error"; error: Error };
 
 export interface FeedResult {
   readonly events: ReaderEvent[];
   readonly messages: Message[];
+  /** The line text delivered with each message. */
+  readonly lines: string[];
   readonly errors: Error[];
   /** Largest `bufferedBytes` seen after any chunk and at any event. */
   readonly maxBuffered: number;
@@ -37,9 +42,9 @@ export async function feedChunks(
       resolve();
     }),
   );
-  reader.listen((message) => {
+  reader.listen((message, line) => {
     sample();
-    events.push({ kind: "message", message });
+    events.push({ kind: "message", message, line });
   });
   // Registered after the reader's own listener, so it samples once the reader has consumed the chunk.
   stream.on("data", sample);
@@ -50,6 +55,7 @@ export async function feedChunks(
   return {
     events,
     messages: events.flatMap((event) => (event.kind === "message" ? [event.message] : [])),
+    lines: events.flatMap((event) => (event.kind === "message" ? [event.line] : [])),
     errors: events.flatMap((event) => (event.kind === "error" ? [event.error] : [])),
     maxBuffered,
     closeCount,
@@ -77,3 +83,36 @@ export function framingCodes(errors: readonly Error[]): string[] {
     error instanceof FramingError ? error.code : `not a FramingError: ${error.name}`,
   );
 }
+
+export const encoder = new TextEncoder();
+
+const textArb = fc.string({ unit: "binary", maxLength: 24 });
+const idArb = fc.oneof(textArb, fc.integer(), fc.maxSafeInteger(), fc.constant(-Number.MAX_SAFE_INTEGER));
+const paramsArb = fc.oneof(
+  fc.dictionary(textArb, fc.jsonValue({ maxDepth: 3, stringUnit: "binary" }), { maxKeys: 4 }),
+  fc.array(fc.jsonValue({ maxDepth: 2, stringUnit: "binary" }), { maxLength: 4 }),
+);
+
+/** Valid JSON-RPC 2.0 messages of every kind, with text in any Unicode plane. */
+export const messageArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
+  fc.record(
+    { jsonrpc: fc.constant("2.0"), id: idArb, method: textArb, params: paramsArb },
+    { requiredKeys: ["jsonrpc", "id", "method"] },
+  ),
+  fc.record(
+    { jsonrpc: fc.constant("2.0"), method: textArb, params: paramsArb },
+    { requiredKeys: ["jsonrpc", "method"] },
+  ),
+  fc.record({
+    jsonrpc: fc.constant("2.0"),
+    id: idArb,
+    result: fc.jsonValue({ maxDepth: 3, stringUnit: "binary" }),
+  }),
+  fc.record({
+    jsonrpc: fc.constant("2.0"),
+    id: idArb,
+    error: fc.record({ code: fc.integer(), message: textArb }),
+  }),
+);
+
+export const terminatorArb = fc.constantFrom("\n", "\r\n");

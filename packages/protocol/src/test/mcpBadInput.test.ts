@@ -1,7 +1,8 @@
 import { expect } from "chai";
-import { ErrorCode, ProtocolError } from "../errors.js";
-import type { McpConnection, McpConnectionOptions } from "../mcpConnection.js";
-import { FramingError } from "../ndjsonFraming.js";
+import { ErrorCode } from "../errors.js";
+import { FramingError } from "../framingError.js";
+import type { McpConnection, McpConnectionOptions } from "../mcpConnectionTypes.js";
+import { RequestError, RequestErrorCode } from "../requestError.js";
 import { createRawPeerConnection } from "./fixtures/connectionPair.js";
 import type { RawPeer } from "./fixtures/connectionPair.js";
 import { rejectionOf } from "./fixtures/rejectionOf.js";
@@ -97,10 +98,13 @@ describe("bad input from the peer", () => {
     const request = await peer.nextMessage();
     // SDK peers write the id last.
     peer.send(`{"result":{"pad":"${"x".repeat(4096)}"},"jsonrpc":"2.0","id":${String(request.id)}}\n`);
-    const error = (await rejectionOf(pending)) as ProtocolError;
-    expect(error).to.be.instanceOf(ProtocolError);
-    expect(error.code).to.equal(ErrorCode.InternalError);
-    expect(error.data).to.deep.include({ reason: "tooLarge" });
+    const error = (await rejectionOf(pending)) as RequestError;
+    expect(error).to.be.instanceOf(RequestError);
+    expect(error.code).to.equal(RequestErrorCode.ReplyTooLarge);
+    expect(error.byteLength).to.equal(
+      4096 + '{"result":{"pad":""},"jsonrpc":"2.0","id":}'.length + String(request.id).length,
+    );
+    expect(error.cause).to.be.instanceOf(FramingError);
     await expectStillServing();
   });
 

@@ -1,12 +1,11 @@
 import { expect } from "chai";
-import { ErrorCode, ProtocolError } from "../errors.js";
-import type { PeerCancelledData, RequestTimeoutData } from "../errors.js";
-import { LargeIdTable } from "../largeIdTable.js";
-import type { McpConnection } from "../mcpConnection.js";
+import type { McpConnection } from "../mcpConnectionTypes.js";
+import { RequestError, RequestErrorCode } from "../requestError.js";
 import {
   createConnectionPair,
   createRawPeerConnection,
   deferred,
+  MUST_HAPPEN_WITHIN_MS,
   whenAborted,
 } from "./fixtures/connectionPair.js";
 import type { RawPeer } from "./fixtures/connectionPair.js";
@@ -42,13 +41,14 @@ describe("MCP cancellation", () => {
       const reason = new Error("the user pressed stop");
       controller.abort(reason);
       // The peer never replies: the request must settle on its own.
-      const error = (await rejectionOf(pending)) as ProtocolError;
-      expect(error).to.be.instanceOf(ProtocolError);
-      expect(error.code).to.equal(ErrorCode.RequestTimeout);
-      expect(error.data).to.deep.equal({
-        reason: "aborted",
+      const error = (await rejectionOf(pending)) as RequestError;
+      expect(error).to.be.instanceOf(RequestError);
+      expect(error).to.include({
+        code: RequestErrorCode.Aborted,
         method: "tools/call",
-      } satisfies RequestTimeoutData);
+        timeoutMs: undefined,
+      });
+      expect(error.elapsedMs).to.be.a("number");
       expect(error.cause).to.equal(reason);
       expect(await peer.nextMessage()).to.deep.equal({
         jsonrpc: "2.0",
@@ -77,17 +77,14 @@ describe("MCP cancellation", () => {
       expect(errors).to.deep.equal([]);
     });
 
-    it("times out with RequestTimeout (-32001, reason timeout) and cancels at the peer", async () => {
+    it("times out with ERR_REQUEST_TIMEOUT and cancels at the peer", async () => {
       const { connection, peer } = rawPeer();
       const pending = connection.sendRequest("tools/call", {}, { timeoutMs: 20 });
       const request = await peer.nextMessage();
-      const error = (await rejectionOf(pending)) as ProtocolError;
-      expect(error.code).to.equal(ErrorCode.RequestTimeout);
-      expect(error.data).to.deep.equal({
-        reason: "timeout",
-        method: "tools/call",
-        timeoutMs: 20,
-      } satisfies RequestTimeoutData);
+      const error = (await rejectionOf(pending)) as RequestError;
+      expect(error).to.be.instanceOf(RequestError);
+      expect(error).to.include({ code: RequestErrorCode.Timeout, method: "tools/call", timeoutMs: 20 });
+      expect(error.elapsedMs).to.be.a("number");
       const cancelled = await peer.nextMessage();
       expect(cancelled.method).to.equal("notifications/cancelled");
       expect((cancelled.params as { requestId: unknown }).requestId).to.equal(request.id);
@@ -98,8 +95,8 @@ describe("MCP cancellation", () => {
       const { connection, peer } = rawPeer({ defaultRequestTimeoutMs: 20 });
       const pending = connection.sendRequest("tools/list");
       await peer.nextMessage();
-      const error = (await rejectionOf(pending)) as ProtocolError;
-      expect(error.data).to.deep.include({ reason: "timeout", timeoutMs: 20 });
+      const error = (await rejectionOf(pending)) as RequestError;
+      expect(error).to.include({ code: RequestErrorCode.Timeout, timeoutMs: 20 });
     });
 
     it("never sends notifications/cancelled for initialize, yet rejects it on timeout", async () => {
@@ -110,8 +107,8 @@ describe("MCP cancellation", () => {
         { timeoutMs: 20 },
       );
       expect((await peer.nextMessage()).method).to.equal("initialize");
-      const error = (await rejectionOf(pending)) as ProtocolError;
-      expect(error.code).to.equal(ErrorCode.RequestTimeout);
+      const error = (await rejectionOf(pending)) as RequestError;
+      expect(error.code).to.equal(RequestErrorCode.Timeout);
       void connection.sendRequest("ping").catch(() => {});
       // The next line is the ping: nothing was written for the initialize timeout.
       expect((await peer.nextMessage()).method).to.equal("ping");
@@ -119,11 +116,13 @@ describe("MCP cancellation", () => {
 
     it("rejects without sending anything when the signal is already aborted", async () => {
       const { connection, peer } = rawPeer();
+      const reason = new Error("gave up early");
       const error = (await rejectionOf(
-        connection.sendRequest("tools/call", {}, { signal: AbortSignal.abort() }),
-      )) as ProtocolError;
-      expect(error.code).to.equal(ErrorCode.RequestTimeout);
-      expect(error.data).to.deep.include({ reason: "aborted" });
+        connection.sendRequest("tools/call", {}, { signal: AbortSignal.abort(reason) }),
+      )) as RequestError;
+      expect(error).to.be.instanceOf(RequestError);
+      expect(error).to.include({ code: RequestErrorCode.Aborted, method: "tools/call" });
+      expect(error.cause).to.equal(reason);
       void connection.sendRequest("ping").catch(() => {});
       expect((await peer.nextMessage()).method).to.equal("ping");
     });
@@ -161,23 +160,24 @@ describe("MCP cancellation", () => {
         method: "notifications/cancelled",
         params: { requestId: "req-1", reason: "user gave up" },
       });
-      const reason = (await handlerDone.promise) as ProtocolError;
-      expect(reason).to.be.instanceOf(ProtocolError);
-      expect(reason.code).to.equal(ErrorCode.RequestTimeout);
-      expect(reason.data).to.deep.equal({
-        reason: "cancelled",
+      const reason = (await handlerDone.promise) as RequestError;
+      expect(reason).to.be.instanceOf(RequestError);
+      expect(reason).to.include({
+        code: RequestErrorCode.Cancelled,
         method: "slow",
         peerReason: "user gave up",
-      } satisfies PeerCancelledData);
+      });
       peer.sendMessage({ jsonrpc: "2.0", id: 2, method: "ping" });
       expect(await peer.nextLine()).to.equal('{"jsonrpc":"2.0","id":2,"result":{}}');
     });
 
-    it("cancels a request that is still queued when the cancellation arrives in the same chunk", async () => {
+    it("cancels a request whose cancellation arrives in the same chunk, writing no response for it", async () => {
       const { connection, peer } = rawPeer();
-      const sawAborted = deferred<boolean>();
-      connection.onRequest("slow", (_params, context) => {
-        sawAborted.resolve(context.signal.aborted);
+      const seen = deferred<{ signal: AbortSignal; abortedWhenCalled: boolean }>();
+      connection.onRequest("slow", async (_params, context) => {
+        seen.resolve({ signal: context.signal, abortedWhenCalled: context.signal.aborted });
+        // Settles after the rest of the chunk was read: the answer is then dropped.
+        await Promise.resolve();
         return { tooLate: true };
       });
       connection.onRequest("ping", () => ({}));
@@ -185,8 +185,13 @@ describe("MCP cancellation", () => {
         '{"jsonrpc":"2.0","id":7,"method":"slow"}\n' +
           '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7}}\n',
       );
-      expect(await sawAborted.promise).to.equal(true);
+      const { signal, abortedWhenCalled } = await seen.promise;
+      // Handlers run as each line is read, so the cancellation reaches the request while its handler works.
+      expect(abortedWhenCalled).to.equal(false);
+      expect(signal.aborted).to.equal(true);
+      expect((signal.reason as RequestError).code).to.equal(RequestErrorCode.Cancelled);
       peer.sendMessage({ jsonrpc: "2.0", id: 8, method: "ping" });
+      // The first line written is the ping's reply: nothing was written for request 7.
       expect(await peer.nextMessage()).to.deep.equal({ jsonrpc: "2.0", id: 8, result: {} });
     });
 
@@ -220,24 +225,41 @@ describe("MCP cancellation", () => {
       expect(errors).to.deep.equal([]);
     });
 
-    it("cancels a request whose id is beyond 2^53 and releases its large-id entry", async () => {
-      const largeIds = new LargeIdTable();
-      const { connection, peer } = rawPeer({ largeIds });
+    it("cancels a request whose id is beyond 2^53 and forgets it, so the connection can close at once", async () => {
+      const { connection, peer } = rawPeer({ endGraceMs: Infinity });
+      const seen = deferred<unknown>();
       const handlerDone = deferred();
       connection.onRequest("slow", async (_params, context) => {
+        seen.resolve(context.id);
         await whenAborted(context.signal);
         handlerDone.resolve();
         return {};
       });
       connection.onRequest("ping", () => ({}));
       peer.send('{"jsonrpc":"2.0","id":9007199254740993,"method":"slow"}\n');
+      expect(await seen.promise).to.equal(9007199254740993n);
       peer.send(
         '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9007199254740993}}\n',
       );
       await handlerDone.promise;
       peer.sendMessage({ jsonrpc: "2.0", id: 1, method: "ping" });
       expect(await peer.nextMessage()).to.deep.equal({ jsonrpc: "2.0", id: 1, result: {} });
-      expect(largeIds.size).to.equal(0);
+      // With no grace deadline, the connection closes on the end of the stream only once no request of the peer
+      // is left in flight: the cancelled one must be gone.
+      const closed = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error("the connection did not close")),
+          MUST_HAPPEN_WITHIN_MS,
+        );
+        connection.onClose(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      peer.toConnection.end();
+      await closed;
+      // Nothing was written for the cancelled request.
+      expect(peer.unreadLines).to.deep.equal([]);
     });
   });
 
@@ -256,9 +278,16 @@ describe("MCP cancellation", () => {
       const pending = pair.client.sendRequest("tools/call", { name: "x" }, { signal: controller.signal });
       const signal = await handlerSignal.promise;
       controller.abort("stop");
-      expect(((await rejectionOf(pending)) as ProtocolError).code).to.equal(ErrorCode.RequestTimeout);
-      const reason = (await whenAborted(signal)) as ProtocolError;
-      expect(reason.data).to.deep.equal({ reason: "cancelled", method: "tools/call", peerReason: "stop" });
+      const error = (await rejectionOf(pending)) as RequestError;
+      expect(error).to.be.instanceOf(RequestError);
+      expect(error).to.include({ code: RequestErrorCode.Aborted, cause: "stop" });
+      const reason = (await whenAborted(signal)) as RequestError;
+      expect(reason).to.be.instanceOf(RequestError);
+      expect(reason).to.include({
+        code: RequestErrorCode.Cancelled,
+        method: "tools/call",
+        peerReason: "stop",
+      });
     });
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { ErrorCode, ProtocolError } from "../errors.js";
+import { RequestError, RequestErrorCode } from "../requestError.js";
 import { createConnectionPair } from "./fixtures/connectionPair.js";
 
 /** A guard against hangs, not a performance bound: property runs are slow on a loaded machine. */
@@ -9,7 +9,7 @@ const PROPERTY_TEST_TIMEOUT_MS = 120_000;
 describe("createMcpConnection under any order of replies and aborts", function () {
   this.timeout(PROPERTY_TEST_TIMEOUT_MS);
 
-  it("settles each request with its own result, or with RequestTimeout only when it was aborted", async () => {
+  it("settles each request with its own result, or with ERR_REQUEST_ABORTED only when it was aborted", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.scheduler(),
@@ -42,8 +42,8 @@ describe("createMcpConnection under any order of replies and aborts", function (
                 expect(outcome.value).to.deep.equal({ i, value: specs[i]!.value });
               } else {
                 expect(specs[i]!.abort, `request ${i} rejected without an abort`).to.equal(true);
-                expect(outcome.reason).to.be.instanceOf(ProtocolError);
-                expect((outcome.reason as ProtocolError).code).to.equal(ErrorCode.RequestTimeout);
+                expect(outcome.reason).to.be.instanceOf(RequestError);
+                expect((outcome.reason as RequestError).code).to.equal(RequestErrorCode.Aborted);
               }
             });
             for (const i of cancelledAtServer) expect(specs[i]!.abort).to.equal(true);

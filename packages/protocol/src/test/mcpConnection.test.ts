@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { PassThrough } from "node:stream";
 import { ErrorCode, ProtocolError } from "../errors.js";
 import { createMcpConnection } from "../mcpConnection.js";
-import type { IncomingRequestContext, McpConnection } from "../mcpConnection.js";
+import type { IncomingRequestContext, McpConnection, RequestId } from "../mcpConnectionTypes.js";
+import { RequestError, RequestErrorCode } from "../requestError.js";
 import { createConnectionPair, createRawPeerConnection, deferred } from "./fixtures/connectionPair.js";
 import type { ConnectionPair } from "./fixtures/connectionPair.js";
 import { rejectionOf } from "./fixtures/rejectionOf.js";
@@ -100,7 +101,7 @@ describe("createMcpConnection", () => {
     });
 
     it("routes unknown methods to the fallback handler with method, params and context", async () => {
-      const seen: [string, unknown, RequestIdLike][] = [];
+      const seen: [string, unknown, RequestId][] = [];
       pair.server.onRequest("known", () => ({ from: "known" }));
       pair.server.onRequest((method, params, context) => {
         seen.push([method, params, context.id]);
@@ -222,7 +223,7 @@ describe("createMcpConnection", () => {
   });
 
   describe("close", () => {
-    it("rejects pending requests with ConnectionClosed (-32000) when the peer's stream ends", async () => {
+    it("rejects pending requests with ERR_CONNECTION_CLOSED when the peer's stream ends", async () => {
       const started = deferred();
       pair.server.onRequest("hang", () => {
         started.resolve();
@@ -231,30 +232,33 @@ describe("createMcpConnection", () => {
       const pending = pair.client.sendRequest("hang");
       await started.promise;
       pair.serverToClient.end();
-      const error = (await rejectionOf(pending)) as ProtocolError;
-      expect(error).to.be.instanceOf(ProtocolError);
-      expect(error.code).to.equal(ErrorCode.ConnectionClosed);
+      const error = (await rejectionOf(pending)) as RequestError;
+      expect(error).to.be.instanceOf(RequestError);
+      expect(error).to.include({ code: RequestErrorCode.ConnectionClosed, method: "hang" });
       expect(pair.client.isClosed).to.equal(true);
     });
 
-    it("rejects pending requests with ConnectionClosed on dispose and fires onClose once", async () => {
+    it("rejects pending requests with ERR_CONNECTION_CLOSED on dispose and fires onClose once", async () => {
       let closes = 0;
       pair.client.onClose(() => (closes += 1));
       pair.server.onRequest("hang", () => new Promise(() => {}));
       const pending = pair.client.sendRequest("hang");
       pair.client.dispose();
       pair.client.dispose();
-      const error = (await rejectionOf(pending)) as ProtocolError;
-      expect(error.code).to.equal(ErrorCode.ConnectionClosed);
+      const error = (await rejectionOf(pending)) as RequestError;
+      expect(error).to.be.instanceOf(RequestError);
+      expect(error.code).to.equal(RequestErrorCode.ConnectionClosed);
       expect(closes).to.equal(1);
     });
 
-    it("rejects requests and notifications sent after close with ConnectionClosed", async () => {
+    it("rejects requests and notifications sent after close with ERR_CONNECTION_CLOSED", async () => {
       pair.client.dispose();
-      const request = (await rejectionOf(pair.client.sendRequest("ping"))) as ProtocolError;
-      const notification = (await rejectionOf(pair.client.sendNotification("x"))) as ProtocolError;
-      expect(request.code).to.equal(ErrorCode.ConnectionClosed);
-      expect(notification.code).to.equal(ErrorCode.ConnectionClosed);
+      const request = (await rejectionOf(pair.client.sendRequest("ping"))) as RequestError;
+      const notification = (await rejectionOf(pair.client.sendNotification("x"))) as RequestError;
+      expect(request).to.be.instanceOf(RequestError);
+      expect(request.code).to.equal(RequestErrorCode.ConnectionClosed);
+      expect(notification).to.be.instanceOf(RequestError);
+      expect(notification.code).to.equal(RequestErrorCode.ConnectionClosed);
     });
 
     it("aborts the signal of requests in flight when the connection closes", async () => {
@@ -267,7 +271,8 @@ describe("createMcpConnection", () => {
       const handlerSignal = await signal.promise;
       pair.server.dispose();
       expect(handlerSignal.aborted).to.equal(true);
-      expect((handlerSignal.reason as ProtocolError).code).to.equal(ErrorCode.ConnectionClosed);
+      expect(handlerSignal.reason).to.be.instanceOf(RequestError);
+      expect((handlerSignal.reason as RequestError).code).to.equal(RequestErrorCode.ConnectionClosed);
     });
 
     it("reports a failing readable stream through onError, closes and rejects pending requests", async () => {
@@ -277,8 +282,9 @@ describe("createMcpConnection", () => {
       const pending = pair.client.sendRequest("hang");
       const failure = new Error("read ECONNRESET");
       pair.serverToClient.destroy(failure);
-      const error = (await rejectionOf(pending)) as ProtocolError;
-      expect(error.code).to.equal(ErrorCode.ConnectionClosed);
+      const error = (await rejectionOf(pending)) as RequestError;
+      expect(error).to.be.instanceOf(RequestError);
+      expect(error.code).to.equal(RequestErrorCode.ConnectionClosed);
       expect(errors).to.include(failure);
       expect(pair.client.isClosed).to.equal(true);
     });
@@ -308,17 +314,18 @@ describe("createMcpConnection", () => {
       connection.listen();
       writable.destroy(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
       const notification = await rejectionOf(connection.sendNotification("x"));
-      expect(notification).to.be.instanceOf(ProtocolError);
+      expect(notification).to.be.instanceOf(RequestError);
       const request = await rejectionOf(connection.sendRequest("ping"));
-      expect(request).to.be.instanceOf(ProtocolError);
-      expect([ErrorCode.ConnectionClosed, ErrorCode.InternalError]).to.include(
-        (request as ProtocolError).code,
+      expect(request).to.be.instanceOf(RequestError);
+      expect([RequestErrorCode.ConnectionClosed, RequestErrorCode.WriteFailed]).to.include(
+        (request as RequestError).code,
       );
       expect(errors.length).to.be.greaterThan(0);
+      expect(connection.isClosed).to.equal(true);
     });
   });
 
-  describe("vscode-jsonrpc pitfalls", () => {
+  describe("on the wire", () => {
     it("sends no params member for sendRequest(m, undefined) and sendNotification(m, undefined)", async () => {
       const { connection, peer, dispose } = createRawPeerConnection();
       cleanups.push(dispose);
@@ -356,25 +363,7 @@ describe("createMcpConnection", () => {
       expect(received).to.deep.equal(["a", "b"]);
     });
 
-    it("never lets a private vscode-jsonrpc code reach the peer: a handler's -32097 goes out as -32603", async () => {
-      const { connection, peer, dispose } = createRawPeerConnection();
-      cleanups.push(dispose);
-      connection.onRequest("x", () => {
-        throw new ProtocolError(-32097, "pending response rejected");
-      });
-      connection.onRequest("y", () => {
-        throw new ProtocolError(-32800, "request cancelled");
-      });
-      connection.listen();
-      peer.sendMessage({ jsonrpc: "2.0", id: 1, method: "x" });
-      peer.sendMessage({ jsonrpc: "2.0", id: 2, method: "y" });
-      const replies = [await peer.nextMessage(), await peer.nextMessage()];
-      for (const reply of replies) {
-        expect((reply.error as { code: number }).code).to.equal(ErrorCode.InternalError);
-      }
-    });
-
-    it("never hands a private code to a caller: a peer's -32099 or a non-integer code becomes -32603", async () => {
+    it("hands a peer's error code on as it is, and a code that is not an integer as -32603", async () => {
       const { connection, peer, dispose } = createRawPeerConnection();
       cleanups.push(dispose);
       connection.listen();
@@ -389,9 +378,18 @@ describe("createMcpConnection", () => {
       peer.sendMessage({ jsonrpc: "2.0", id: ids[0], error: { code: -32099, message: "write failed" } });
       peer.sendMessage({ jsonrpc: "2.0", id: ids[1], error: { code: "oops", message: "bad code" } });
       peer.sendMessage({ jsonrpc: "2.0", id: ids[2], error: { code: -32001, message: "peer timeout" } });
-      expect(((await rejectionOf(first)) as ProtocolError).code).to.equal(ErrorCode.InternalError);
-      expect(((await rejectionOf(second)) as ProtocolError).code).to.equal(ErrorCode.InternalError);
-      expect(((await rejectionOf(third)) as ProtocolError).code).to.equal(ErrorCode.RequestTimeout);
+      const errors = [await rejectionOf(first), await rejectionOf(second), await rejectionOf(third)];
+      for (const error of errors) expect(error).to.be.instanceOf(ProtocolError);
+      expect(errors.map((error) => (error as ProtocolError).code)).to.deep.equal([
+        -32099,
+        ErrorCode.InternalError,
+        -32001,
+      ]);
+      expect(errors.map((error) => (error as ProtocolError).message)).to.deep.equal([
+        "write failed",
+        "bad code",
+        "peer timeout",
+      ]);
     });
 
     it("rejects with a TypeError for a bad timeout option", async () => {
@@ -414,5 +412,3 @@ describe("createMcpConnection", () => {
     });
   });
 });
-
-type RequestIdLike = string | number;

@@ -1,6 +1,7 @@
 import { expect } from "chai";
-import { ErrorCode, ProtocolError } from "../errors.js";
-import type { McpConnection, McpConnectionOptions } from "../mcpConnection.js";
+import { ErrorCode } from "../errors.js";
+import type { McpConnection, McpConnectionOptions } from "../mcpConnectionTypes.js";
+import { RequestError, RequestErrorCode } from "../requestError.js";
 import {
   createRawPeerConnection,
   deferred,
@@ -89,7 +90,7 @@ describe("the readable ending", () => {
     expect(events).to.deep.equal(["close"]);
   });
 
-  it("rejects its own pending requests with ConnectionClosed while it answers the peer's", async () => {
+  it("rejects its own pending requests with ERR_CONNECTION_CLOSED while it answers the peer's", async () => {
     const { connection, peer } = start();
     const release = deferred();
     connection.onRequest("slow", async () => {
@@ -101,10 +102,11 @@ describe("the readable ending", () => {
     expect(await peer.nextMessage()).to.deep.include({ method: "tools/list" });
     peer.toConnection.end('{"jsonrpc":"2.0","id":"s","method":"slow"}\n');
     const error = await rejectionOf(pending);
-    expect(error).to.be.instanceOf(ProtocolError);
-    expect((error as ProtocolError).code).to.equal(ErrorCode.ConnectionClosed);
+    expect(error).to.be.instanceOf(RequestError);
+    expect((error as RequestError).code).to.equal(RequestErrorCode.ConnectionClosed);
     const later = await rejectionOf(connection.sendRequest("ping"));
-    expect((later as ProtocolError).code).to.equal(ErrorCode.ConnectionClosed);
+    expect(later).to.be.instanceOf(RequestError);
+    expect((later as RequestError).code).to.equal(RequestErrorCode.ConnectionClosed);
     expect(connection.isClosed).to.equal(false);
     release.resolve();
     expect(await peer.nextMessage()).to.deep.equal({ jsonrpc: "2.0", id: "s", result: {} });
@@ -122,7 +124,8 @@ describe("the readable ending", () => {
     peer.toConnection.end('{"jsonrpc":"2.0","id":1,"method":"hang"}\n');
     await whenClosed(connection);
     const reason = await whenAborted(signal!);
-    expect((reason as ProtocolError).code).to.equal(ErrorCode.ConnectionClosed);
+    expect(reason).to.be.instanceOf(RequestError);
+    expect((reason as RequestError).code).to.equal(RequestErrorCode.ConnectionClosed);
     expect(events).to.deep.equal(["close"]);
   });
 

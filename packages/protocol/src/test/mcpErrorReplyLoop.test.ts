@@ -1,8 +1,8 @@
 import { PassThrough } from "node:stream";
 import { expect } from "chai";
 import { createMcpConnection } from "../mcpConnection.js";
-import type { McpConnection } from "../mcpConnection.js";
-import { FramingError } from "../ndjsonFraming.js";
+import type { McpConnection } from "../mcpConnectionTypes.js";
+import { FramingError } from "../framingError.js";
 import { createRawPeerConnection } from "./fixtures/connectionPair.js";
 import type { RawPeer } from "./fixtures/connectionPair.js";
 
