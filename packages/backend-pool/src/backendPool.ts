@@ -192,26 +192,32 @@ export class BackendPool implements AsyncDisposable {
    * backend's JSON-RPC error as `cause`, a ProtocolError). Params are sent unchanged except for a minted
    * `_meta.progressToken` when `onProgress` is given without one.
    */
-  async request<R = unknown>(
+  request<R = unknown>(
     name: string,
     method: string,
     params?: unknown,
     options: PoolRequestOptions = {},
   ): Promise<R> {
-    this.#assertOpen();
-    if (typeof method !== "string" || method === "") {
-      throw new TypeError(`request method must be a non-empty string, got ${String(method)}`);
+    // Not an async function: on the hot path the backend's promise is handed back as it is, without another
+    // promise and await per call. Every failure still arrives as a rejection.
+    try {
+      this.#assertOpen();
+      if (typeof method !== "string" || method === "") {
+        throw new TypeError(`request method must be a non-empty string, got ${String(method)}`);
+      }
+      const { timeoutMs } = options;
+      if (
+        timeoutMs !== undefined &&
+        (typeof timeoutMs !== "number" || !(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS))
+      ) {
+        throw new TypeError(
+          `request option "timeoutMs" must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`,
+        );
+      }
+      return this.#get(name).request(method, params, options) as Promise<R>;
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
-    const { timeoutMs } = options;
-    if (
-      timeoutMs !== undefined &&
-      (typeof timeoutMs !== "number" || !(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS))
-    ) {
-      throw new TypeError(
-        `request option "timeoutMs" must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`,
-      );
-    }
-    return (await this.#get(name).request(method, params, options)) as R;
   }
 
   /**

@@ -55,7 +55,8 @@ export function registerServerHandlers(
 
   connection.onRequest(McpMethod.ToolsList, () => ({ tools }));
 
-  connection.onRequest(McpMethod.ToolsCall, async (params, request) => {
+  // Not async: the result of use_tool (a promise) is handed to the connection as it is, one promise less per call.
+  connection.onRequest(McpMethod.ToolsCall, (params, request) => {
     if (
       params === null ||
       typeof params !== "object" ||
