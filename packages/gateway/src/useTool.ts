@@ -105,12 +105,16 @@ export async function useTool(
   if (progressToken !== undefined) params._meta = { progressToken };
   // Checked first: serializing the arguments of every call only to drop the line costs CPU on the hot path.
   if (context.logger.isDebugEnabled) {
-    context.logger.debug(`call ${backend.name}/${tool.name} arguments=${describeJson(() => JSON.stringify(request.args))}`);
+    context.logger.debug(
+      `call ${backend.name}/${tool.name} arguments=${describeJson(() => JSON.stringify(request.args))}`,
+    );
   }
   const remainingMs = Math.round(timeoutMs - (performance.now() - startedAt));
   if (remainingMs < 1) {
     return failure(
-      new BackendError(BackendErrorCode.Timeout, `no time left to call ${tool.name}`, { backend: backend.name }),
+      new BackendError(BackendErrorCode.Timeout, `no time left to call ${tool.name}`, {
+        backend: backend.name,
+      }),
       `calling tool "${tool.name}"`,
     );
   }
