@@ -1,4 +1,4 @@
-import type { ClientCapabilities, Implementation } from "@mcpware/protocol";
+import type { CancelSignal, ClientCapabilities, Implementation } from "@mcpware/protocol";
 import { setMaxListeners } from "node:events";
 import { anySignal } from "./anySignal.js";
 import { BackendError, BackendErrorCode } from "./backendError.js";
@@ -236,7 +236,7 @@ export class Backend {
   #abortError(
     method: string,
     startedAt: number,
-    caller: AbortSignal | undefined,
+    caller: CancelSignal | undefined,
     timedOut: boolean,
     timeoutText: string,
   ): Error {

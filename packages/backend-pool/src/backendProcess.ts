@@ -1,6 +1,7 @@
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { McpMethod, RequestError, RequestErrorCode, createMcpConnection } from "@mcpware/protocol";
 import type {
+  CancelSignal,
   ClientCapabilities,
   Implementation,
   InitializeResult,
@@ -41,7 +42,7 @@ export interface BackendProcessHost {
 
 export interface ProcessRequestOptions {
   /** Aborting it fails the request at once (ERR_BACKEND_ABORTED; the backend is sent `notifications/cancelled`). */
-  signal: AbortSignal | undefined;
+  signal: CancelSignal | undefined;
   /** The deadline (ms): ERR_BACKEND_TIMEOUT when it passes (the backend is sent `notifications/cancelled`). */
   timeoutMs: number;
   /** When the caller's deadline started (`performance.now()`): errors report the time elapsed since. */

@@ -1,5 +1,5 @@
 import { raceAbort } from "@mcpware/protocol";
-import type { InitializeResult } from "@mcpware/protocol";
+import type { CancelSignal, InitializeResult } from "@mcpware/protocol";
 import type { BackendHost } from "./backend.js";
 import { BackendError, BackendErrorCode } from "./backendError.js";
 import type { BackendProcess, BackendProcessHost } from "./backendProcess.js";
@@ -110,7 +110,7 @@ export class ProcessSupervisor {
   }
 
   /** The running process when the backend is ready and nothing aborted: the common case, without an await. */
-  readyProcess(signal: AbortSignal | undefined): BackendProcess | undefined {
+  readyProcess(signal: CancelSignal | undefined): BackendProcess | undefined {
     const current = this.#process;
     if (current === undefined || signal?.aborted === true || this.#state !== "ready" || !current.isAlive)
       return undefined;

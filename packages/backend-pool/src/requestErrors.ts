@@ -1,4 +1,5 @@
 import { ProtocolError, RequestError, RequestErrorCode } from "@mcpware/protocol";
+import type { CancelSignal } from "@mcpware/protocol";
 import { BackendError, BackendErrorCode } from "./backendError.js";
 import type { StderrRing } from "./stderrRing.js";
 
@@ -9,7 +10,7 @@ export interface AbortSources {
   startedAt: number;
   /** The backend's lifetime: aborted by remove/replace/destroy with the reason to report. */
   lifetime: AbortSignal;
-  caller: AbortSignal | undefined;
+  caller: CancelSignal | undefined;
   /** The request's deadline passed. */
   timedOut: boolean;
   /** Completes "timed out …", e.g. "after 5000 ms waiting for the reply". */

@@ -1,4 +1,5 @@
 import type {
+  CancelSignal,
   ClientCapabilities,
   Disposable,
   Implementation,
@@ -77,7 +78,8 @@ export interface BackendInfo {
 }
 
 export interface PoolRequestOptions {
-  signal?: AbortSignal | undefined;
+  /** An `AbortSignal`, or an incoming request's `cancellation` when relaying. */
+  signal?: CancelSignal | undefined;
   /** Overrides the backend's `timeoutMs` for this request (the wait for a start included). */
   timeoutMs?: number | undefined;
   /**

@@ -71,9 +71,11 @@ export function registerServerHandlers(
     if (call.name === USE_TOOL_NAME) {
       const progressToken = call._meta?.progressToken;
       // Progress only for a client that asked for it (gave a token).
-      if (progressToken === undefined) return useTool(context, call.arguments, { signal: request.signal });
+      // `cancellation`, not `signal`: no AbortController per call.
+      if (progressToken === undefined)
+        return useTool(context, call.arguments, { signal: request.cancellation });
       return useTool(context, call.arguments, {
-        signal: request.signal,
+        signal: request.cancellation,
         progressToken,
         sendProgress: (progress: ProgressNotificationParams) => {
           connection.sendNotification(McpMethod.Progress, progress).catch((error: unknown) => {

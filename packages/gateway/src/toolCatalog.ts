@@ -1,6 +1,6 @@
 import type { BackendPool, BackendState, Disposable } from "@mcpware/backend-pool";
 import { BackendError, BackendErrorCode } from "@mcpware/backend-pool";
-import type { ListToolsResult, Tool } from "@mcpware/protocol";
+import type { CancelSignal, ListToolsResult, Tool } from "@mcpware/protocol";
 import { McpMethod, raceAbort } from "@mcpware/protocol";
 import type { ArgumentCheck, ArgumentValidator } from "./argumentValidator.js";
 import type { Logger } from "./logger.js";
@@ -70,7 +70,7 @@ export class ToolCatalog implements Disposable {
    * @throws BackendError from the pool, ERR_BACKEND_TIMEOUT when `timeoutMs` passes first; the signal's reason
    * when it aborts first.
    */
-  async get(backend: string, signal?: AbortSignal, timeoutMs?: number): Promise<ToolList> {
+  async get(backend: string, signal?: CancelSignal, timeoutMs?: number): Promise<ToolList> {
     let entry = this.entries.get(backend);
     if (entry?.list !== undefined) {
       // The common case on every use_tool: no abort listener and no promise chain for a list already here.
@@ -186,7 +186,7 @@ async function waitWithin<T>(
   promise: Promise<T>,
   backend: string,
   timeoutMs: number,
-  signal: AbortSignal | undefined,
+  signal: CancelSignal | undefined,
 ): Promise<T> {
   const startedAt = performance.now();
   const deadline = new AbortController();

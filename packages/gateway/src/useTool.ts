@@ -1,6 +1,7 @@
 import { BackendError, BackendErrorCode } from "@mcpware/backend-pool";
 import type {
   CallToolResult,
+  CancelSignal,
   JsonObject,
   ProgressNotificationParams,
   ProgressToken,
@@ -19,7 +20,7 @@ const MAX_LISTED_TOOLS = 40;
 
 export interface UseToolOptions {
   /** Aborted when the client cancels: the backend request is cancelled too. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   /**
    * The client's progress token: sent to the backend, and used for every progress notification relayed back.
    * Without one, `sendProgress` still gets progress under a token the pool minted for this call.

@@ -1,3 +1,5 @@
+import type { CancelSignal } from "./mcpConnectionTypes.js";
+
 /** The longest delay `setTimeout` honours (about 24.8 days); longer deadlines are refused. */
 export const MAX_TIMER_MS = 2_147_483_647;
 
@@ -21,7 +23,7 @@ export function normalizeTimeoutMs(value: unknown, name: string): number | undef
  */
 export function raceAbort<T>(
   promise: Promise<T>,
-  signal: AbortSignal | undefined,
+  signal: CancelSignal | undefined,
   abortError: () => unknown = () => signal?.reason,
 ): Promise<T> {
   if (signal === undefined) return promise;

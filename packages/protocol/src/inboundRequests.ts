@@ -1,11 +1,11 @@
 import { idText } from "./jsonRpcShape.js";
-import type { IncomingRequestContext, RequestId } from "./mcpConnectionTypes.js";
+import type { AbortListener, CancelSignal, IncomingRequestContext, RequestId } from "./mcpConnectionTypes.js";
 
 /**
- * One request received from the peer and not yet answered (or dropped); it is the handler's context. Its
- * `AbortController` is made the first time a handler asks for `signal`.
+ * One request received from the peer and not yet answered (or dropped); it is the handler's context, and its own
+ * {@link CancelSignal}. An `AbortController` is made only when a handler asks for `signal`.
  */
-export class InboundRequest implements IncomingRequestContext {
+export class InboundRequest implements IncomingRequestContext, CancelSignal {
   /** The id as JSON text, spliced into the response line. */
   readonly idText: string;
   /** The peer cancelled it: its response must not be written. */
@@ -15,6 +15,7 @@ export class InboundRequest implements IncomingRequestContext {
   #controller: AbortController | undefined;
   #abortReason: unknown;
   #aborted = false;
+  #listeners: AbortListener[] | undefined;
 
   constructor(
     readonly id: RequestId,
@@ -33,11 +34,42 @@ export class InboundRequest implements IncomingRequestContext {
     return this.#controller.signal;
   }
 
+  get cancellation(): CancelSignal {
+    return this;
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get reason(): unknown {
+    return this.#abortReason;
+  }
+
+  addEventListener(_type: "abort", listener: AbortListener): void {
+    if (this.#aborted) return;
+    (this.#listeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: "abort", listener: AbortListener): void {
+    const listeners = this.#listeners;
+    if (listeners === undefined) return;
+    const index = listeners.indexOf(listener);
+    if (index !== -1) listeners.splice(index, 1);
+  }
+
   abort(reason: unknown): void {
     if (this.#aborted) return;
     this.#aborted = true;
     this.#abortReason = reason;
     this.#controller?.abort(reason);
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    if (listeners === undefined) return;
+    for (const listener of listeners) {
+      if (typeof listener === "function") listener();
+      else listener.handleEvent();
+    }
   }
 }
 

@@ -26,6 +26,8 @@ export {
   DEFAULT_MAX_INBOUND_REQUESTS,
 } from "./mcpConnection.js";
 export type {
+  AbortListener,
+  CancelSignal,
   Disposable,
   FallbackNotificationHandler,
   FallbackRequestHandler,

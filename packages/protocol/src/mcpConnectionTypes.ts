@@ -11,6 +11,21 @@ export interface Disposable {
   dispose(): void;
 }
 
+/** An `'abort'` listener: a function or an object with `handleEvent` (called without an event by a `CancelSignal`). */
+export type AbortListener = (() => void) | { handleEvent(): void };
+
+/**
+ * What can cancel a request: an `AbortSignal`, or anything with its `aborted`, `reason` and `'abort'` listener
+ * methods. An incoming request's `context.cancellation` is one, without the cost of an `AbortController`: a
+ * relay passes it on as the `signal` of the request it makes for it.
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: "abort", listener: AbortListener, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: AbortListener): void;
+}
+
 export interface McpConnectionOptions extends Omit<NdjsonReaderOptions, "claimLine"> {
   /** Deadline applied to outgoing requests that set none (ms). Default: none. */
   defaultRequestTimeoutMs?: number;
@@ -46,7 +61,7 @@ export interface McpConnectionOptions extends Omit<NdjsonReaderOptions, "claimLi
 
 export interface RequestOptions {
   /** Aborting it sends `notifications/cancelled` and rejects the request at once. */
-  signal?: AbortSignal | undefined;
+  signal?: CancelSignal | undefined;
   /** Deadline for this request (ms); on expiry the same as an abort. `Infinity`: none. */
   timeoutMs?: number | undefined;
   /**
@@ -67,6 +82,11 @@ export interface IncomingRequestContext {
    * the handler returns is dropped.
    */
   readonly signal: AbortSignal;
+  /**
+   * The same cancellation as `signal` (aborted at the same moments, with the same reason), without creating an
+   * `AbortController`: what a relay hands on as the `signal` of the request it makes for this one.
+   */
+  readonly cancellation: CancelSignal;
 }
 
 export type RequestHandler = (params: unknown, context: IncomingRequestContext) => unknown;

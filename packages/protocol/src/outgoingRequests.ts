@@ -1,3 +1,4 @@
+import type { CancelSignal } from "./mcpConnectionTypes.js";
 import { McpMethod } from "./mcpTypes.js";
 import { RequestError, RequestErrorCode } from "./requestError.js";
 
@@ -13,7 +14,7 @@ export class OutgoingRequest {
     readonly raw: boolean,
     readonly resolve: (value: unknown) => void,
     readonly reject: (error: Error) => void,
-    readonly signal: AbortSignal | undefined,
+    readonly signal: CancelSignal | undefined,
     readonly timeoutMs: number | undefined,
   ) {}
 

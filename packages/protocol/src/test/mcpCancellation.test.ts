@@ -289,5 +289,36 @@ describe("MCP cancellation", () => {
         peerReason: "stop",
       });
     });
+
+    it("cancels a relayed request made with the handler's cancellation when the first peer cancels", async () => {
+      // client → relay → backend: the relay sends its own request with `signal: context.cancellation`.
+      const front = createConnectionPair();
+      const back = createConnectionPair();
+      cleanups.push(
+        () => front.dispose(),
+        () => back.dispose(),
+      );
+      for (const connection of [front.client, front.server, back.client, back.server]) connection.listen();
+      const backendSignal = deferred<AbortSignal>();
+      back.server.onRequest("tools/call", (_params, context) => {
+        backendSignal.resolve(context.signal);
+        return new Promise(() => {});
+      });
+      let forwarded: Promise<unknown> | undefined;
+      front.server.onRequest("tools/call", (params, context) => {
+        expect(context.cancellation.aborted).to.equal(false);
+        forwarded = back.client.sendRequest("tools/call", params, { signal: context.cancellation });
+        return forwarded;
+      });
+      const controller = new AbortController();
+      const pending = front.client.sendRequest("tools/call", { name: "x" }, { signal: controller.signal });
+      const signal = await backendSignal.promise;
+      controller.abort("stop");
+      expect(await rejectionOf(pending)).to.include({ code: RequestErrorCode.Aborted });
+      const forwardedError = (await rejectionOf(forwarded!)) as RequestError;
+      expect(forwardedError).to.include({ code: RequestErrorCode.Aborted });
+      expect(forwardedError.cause).to.include({ code: RequestErrorCode.Cancelled, peerReason: "stop" });
+      expect(await whenAborted(signal)).to.include({ code: RequestErrorCode.Cancelled });
+    });
   });
 });
