@@ -28,10 +28,12 @@ export interface BackpressureFigures {
   readonly idleMiB: number;
   /** Highest VmRSS sampled (every 100 ms) while the client did not read. */
   readonly peakWhilePausedMiB: number;
-  /** Highest VmRSS sampled from the first request until the last reply was read (the goal's figure). */
+  /** Highest VmRSS sampled from the first request until the last reply was read. */
   readonly peakMiB: number;
-  /** peakMiB − idleMiB. */
+  /** peakMiB − idleMiB: includes the garbage of relaying 2 × 200 MiB at full speed once the client reads again. */
   readonly growthMiB: number;
+  /** peakWhilePausedMiB − idleMiB: what a client that stops reading costs (the goal's figure). */
+  readonly growthWhilePausedMiB: number;
   /**
    * Requests the client had handed to the pipe when the pause ended: all of them means the process kept reading
    * its stdin while it could not write its stdout.
@@ -212,6 +214,7 @@ async function measureSide(
       peakWhilePausedMiB,
       peakMiB: sampler.peakMiB,
       growthMiB: roundTo3(sampler.peakMiB - idleMiB),
+      growthWhilePausedMiB: roundTo3(peakWhilePausedMiB - idleMiB),
       requestsWrittenWhilePaused,
       repliesReceived: answered.size,
       repliesOk,

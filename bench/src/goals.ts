@@ -70,9 +70,9 @@ export function evaluateGoals(results: BenchResults): GoalOutcome[] {
     ),
     outcome(
       "backpressure-rss",
-      `gateway RSS peak − idle, client not reading, ${backpressure?.requests ?? 2000} replies due ` +
+      `gateway RSS peak − idle while the client does not read, ${backpressure?.requests ?? 2000} replies due ` +
         `(MiB; every reply must arrive)`,
-      gatewayBackpressure?.growthMiB,
+      gatewayBackpressure?.growthWhilePausedMiB,
       `≤ ${GOALS.backpressureRssMiB}`,
       (value) => value <= GOALS.backpressureRssMiB && allReplies,
     ),

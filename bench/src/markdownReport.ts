@@ -81,7 +81,8 @@ function backpressureRows(backpressure: BackpressureResult): TableRow[] {
     figure("RSS of the middle process, idle (MiB)", (side) => side.idleMiB),
     figure("RSS peak while the client does not read (MiB)", (side) => side.peakWhilePausedMiB),
     figure("RSS peak until every reply is read (MiB)", (side) => side.peakMiB),
-    figure("RSS peak − idle (MiB)", (side) => side.growthMiB),
+    figure("RSS peak − idle while the client does not read (MiB)", (side) => side.growthWhilePausedMiB),
+    figure("RSS peak − idle until every reply is read (MiB)", (side) => side.growthMiB),
     figure(
       `requests taken from the client while it does not read (of ${count})`,
       (side) => side.requestsWrittenWhilePaused,

@@ -29,8 +29,8 @@ import type { ResultLineMatch } from "./resultLine.js";
 export const DEFAULT_END_GRACE_MS = 5_000;
 /** Unanswered requests of the peer at which the connection stops reading it (see `maxInboundRequests`). */
 export const DEFAULT_MAX_INBOUND_REQUESTS = 1_024;
-/** Characters of unanswered requests past which the connection stops reading the peer: 16 MiB. */
-export const DEFAULT_MAX_INBOUND_BYTES = 16 * 1024 * 1024;
+/** Characters of unanswered requests past which the connection stops reading the peer: 4 MiB. */
+export const DEFAULT_MAX_INBOUND_BYTES = 4 * 1024 * 1024;
 
 /** Why reading is paused: bits, so the owner's pause and the connection's own do not undo each other. */
 const PAUSED_BY_OWNER = 1;
