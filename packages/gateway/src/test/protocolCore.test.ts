@@ -157,14 +157,14 @@ describe("the protocol core, end to end", function () {
     }, 10);
     try {
       const served = gateway.serve(input, output);
-      // 12 MiB of requests: under the client side's 16 MiB cap on unanswered requests, far over the 1 MiB mark.
-      const calls = 120;
+      // 3 MiB of requests: under the client side's 4 MiB cap on unanswered requests, far over the 1 MiB mark.
+      const calls = 30;
       const text = "x".repeat(100 * 1024);
       input.write(`${JSON.stringify(INITIALIZE)}\n`);
       for (let id = 1; id <= calls; id++) {
         input.write(`${callLine(String(id), "f", "echo", JSON.stringify({ text }))}\n`);
       }
-      // The backend answers all of them (20 MiB); the gateway must stop reading it instead of queueing them.
+      // The backend answers all of them (3 MiB); the gateway must stop reading it instead of queueing them.
       expect(await waitFor(() => gateway.pool.isReadingPaused, 30_000)).to.equal(true);
       expect(
         await waitFor(async () => (await markedLines(marker, "call echo")).length === calls, 30_000),
