@@ -58,25 +58,14 @@ export async function useTool(
   const reason = unavailableReason(context, backend);
   if (reason !== undefined) return errorResult(reason);
   const timeoutMs = timeoutOf(backend);
-  const failure = (error: unknown, action: string): CallToolResult => {
-    if (options.signal.aborted) throw options.signal.reason;
-    const text = describeFailure(error, {
-      backend: backend.name,
-      timeoutMs,
-      elapsedMs: performance.now() - startedAt,
-      action,
-      redactor: context.redactor,
-    });
-    context.logger.warn(text);
-    return errorResult(text);
-  };
+  const call: CallFacts = { context, backend: backend.name, timeoutMs, startedAt, signal: options.signal };
 
   let list = context.catalog.peek(backend.name);
   if (list === undefined) {
     try {
       list = await context.catalog.get(backend.name, options.signal, timeoutMs);
     } catch (error) {
-      return failure(error, "listing its tools");
+      return failureResult(call, error, "listing its tools");
     }
   }
   const tool = list.byName.get(request.tool);
@@ -112,7 +101,8 @@ export async function useTool(
   }
   const remainingMs = Math.round(timeoutMs - (performance.now() - startedAt));
   if (remainingMs < 1) {
-    return failure(
+    return failureResult(
+      call,
       new BackendError(BackendErrorCode.Timeout, `no time left to call ${tool.name}`, {
         backend: backend.name,
       }),
@@ -133,10 +123,33 @@ export async function useTool(
     }
     return result;
   } catch (error) {
-    return failure(error, `calling tool "${tool.name}"`);
+    return failureResult(call, error, `calling tool "${tool.name}"`);
   } finally {
     settled = true;
   }
+}
+
+/** What a failure message of one use_tool needs to know. */
+interface CallFacts {
+  readonly context: GatewayContext;
+  readonly backend: string;
+  readonly timeoutMs: number;
+  readonly startedAt: number;
+  readonly signal: CancelSignal;
+}
+
+/** The `isError` result for a failure (logged as a warning); rethrows the client's cancellation instead. */
+function failureResult(call: CallFacts, error: unknown, action: string): CallToolResult {
+  if (call.signal.aborted) throw call.signal.reason;
+  const text = describeFailure(error, {
+    backend: call.backend,
+    timeoutMs: call.timeoutMs,
+    elapsedMs: performance.now() - call.startedAt,
+    action,
+    redactor: call.context.redactor,
+  });
+  call.context.logger.warn(text);
+  return errorResult(text);
 }
 
 function parseArguments(

@@ -1,4 +1,5 @@
-import { idText } from "./jsonRpcShape.js";
+import { idText, isObject } from "./jsonRpcShape.js";
+import { RequestError, RequestErrorCode } from "./requestError.js";
 import type { AbortListener, CancelSignal, IncomingRequestContext, RequestId } from "./mcpConnectionTypes.js";
 
 /**
@@ -145,6 +146,28 @@ export class InboundRequests {
       }
     }
     return found;
+  }
+
+  /**
+   * A `notifications/cancelled` from the peer: each in-flight request its `requestId` denotes is marked cancelled
+   * (its response will not be written) and aborted with a `RequestError` ERR_REQUEST_CANCELLED. MCP: "Invalid
+   * cancellation notifications SHOULD be ignored", as are unknown or finished ids.
+   */
+  cancel(params: unknown): void {
+    if (!isObject(params)) return;
+    const { requestId, reason } = params;
+    if (typeof requestId !== "string" && typeof requestId !== "number") return;
+    const peerReason = typeof reason === "string" ? reason : undefined;
+    for (const request of this.find(requestId)) {
+      if (request.cancelled) continue;
+      request.cancelled = true;
+      request.abort(
+        new RequestError(RequestErrorCode.Cancelled, `${request.method} was cancelled by the peer`, {
+          method: request.method,
+          peerReason,
+        }),
+      );
+    }
   }
 
   /** Resolves once no request is in flight: at once when none is. */

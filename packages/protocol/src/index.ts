@@ -19,12 +19,12 @@ export type { NdjsonWriterOptions } from "./ndjsonMessageWriter.js";
 export { RawJson } from "./rawJson.js";
 export { MAX_TIMER_MS, normalizeTimeoutMs, raceAbort } from "./deadlines.js";
 export { isObject } from "./jsonRpcShape.js";
+export { createMcpConnection } from "./mcpConnection.js";
 export {
-  createMcpConnection,
   DEFAULT_END_GRACE_MS,
   DEFAULT_MAX_INBOUND_BYTES,
   DEFAULT_MAX_INBOUND_REQUESTS,
-} from "./mcpConnection.js";
+} from "./connectionOptions.js";
 export type {
   AbortListener,
   CancelSignal,

@@ -1,10 +1,21 @@
 import type { Message } from "vscode-jsonrpc/node";
+import { normalizeConnectionOptions } from "./connectionOptions.js";
+import type { ConnectionSettings } from "./connectionOptions.js";
 import { normalizeTimeoutMs } from "./deadlines.js";
-import { ErrorCode, ProtocolError, toProtocolError } from "./errors.js";
+import { toProtocolError } from "./errors.js";
 import { FramingError } from "./framingError.js";
 import { InboundRequest, InboundRequests } from "./inboundRequests.js";
-import { exceedsJsonDepth } from "./jsonDepth.js";
-import { exactRequestId, isObject } from "./jsonRpcShape.js";
+import {
+  cancelledLine,
+  errorLine,
+  framingErrorLine,
+  notificationLine,
+  peerError,
+  requestLine,
+  resultLine,
+  toError,
+} from "./jsonRpcLines.js";
+import { exactRequestId } from "./jsonRpcShape.js";
 import type {
   Disposable,
   FallbackNotificationHandler,
@@ -21,16 +32,9 @@ import { NdjsonMessageReader } from "./ndjsonMessageReader.js";
 import { NdjsonMessageWriter } from "./ndjsonMessageWriter.js";
 import { OutgoingRequest, OutgoingRequests } from "./outgoingRequests.js";
 import { RawJson } from "./rawJson.js";
-import { closedError, MAX_JSON_DEPTH, RequestError, RequestErrorCode } from "./requestError.js";
+import { closedError, RequestError, RequestErrorCode } from "./requestError.js";
 import { matchResultLine } from "./resultLine.js";
 import type { ResultLineMatch } from "./resultLine.js";
-
-/** How long requests already read may still take to be answered after the readable ended (ms). */
-export const DEFAULT_END_GRACE_MS = 5_000;
-/** Unanswered requests of the peer at which the connection stops reading it (see `maxInboundRequests`). */
-export const DEFAULT_MAX_INBOUND_REQUESTS = 1_024;
-/** Characters of unanswered requests past which the connection stops reading the peer: 4 MiB. */
-export const DEFAULT_MAX_INBOUND_BYTES = 4 * 1024 * 1024;
 
 /** Why reading is paused: bits, so the owner's pause and the connection's own do not undo each other. */
 const PAUSED_BY_OWNER = 1;
@@ -63,11 +67,7 @@ class Connection implements McpConnection {
   readonly #handlers = new McpHandlers();
   readonly #errorListeners = new Set<(error: Error) => void>();
   readonly #closeListeners = new Set<() => void>();
-  readonly #answerInvalidInput: boolean;
-  readonly #endGraceMs: number | undefined;
-  readonly #defaultTimeoutMs: number | undefined;
-  readonly #maxInbound: number;
-  readonly #maxInboundBytes: number;
+  readonly #options: ConnectionSettings;
   readonly #match: ResultLineMatch = { id: 0, start: 0, end: 0 };
   #nextId = 0;
   #isListening = false;
@@ -82,22 +82,7 @@ class Connection implements McpConnection {
     writable: NodeJS.WritableStream,
     options: McpConnectionOptions,
   ) {
-    this.#defaultTimeoutMs = normalizeTimeoutMs(options.defaultRequestTimeoutMs, "defaultRequestTimeoutMs");
-    if (options.answerInvalidInput !== undefined && typeof options.answerInvalidInput !== "boolean") {
-      throw new TypeError(`answerInvalidInput must be a boolean, got ${String(options.answerInvalidInput)}`);
-    }
-    this.#answerInvalidInput = options.answerInvalidInput ?? true;
-    this.#endGraceMs = normalizeTimeoutMs(options.endGraceMs ?? DEFAULT_END_GRACE_MS, "endGraceMs");
-    const maxInbound = options.maxInboundRequests ?? DEFAULT_MAX_INBOUND_REQUESTS;
-    if (!Number.isSafeInteger(maxInbound) || maxInbound < 1) {
-      throw new TypeError(`maxInboundRequests must be a positive integer, got ${String(maxInbound)}`);
-    }
-    this.#maxInbound = maxInbound;
-    const maxInboundBytes = options.maxInboundBytes ?? DEFAULT_MAX_INBOUND_BYTES;
-    if (!Number.isSafeInteger(maxInboundBytes) || maxInboundBytes < 1) {
-      throw new TypeError(`maxInboundBytes must be a positive integer, got ${String(maxInboundBytes)}`);
-    }
-    this.#maxInboundBytes = maxInboundBytes;
+    this.#options = normalizeConnectionOptions(options);
     this.#readable = readable;
     this.#reader = new NdjsonMessageReader(readable, {
       maxMessageBytes: options.maxMessageBytes,
@@ -106,9 +91,7 @@ class Connection implements McpConnection {
     });
     this.#writer = new NdjsonMessageWriter(writable, { highWaterMark: options.writeHighWaterMark });
     this.#outgoing = new OutgoingRequests((id, reason) => {
-      this.#writer.writeLine(
-        `{"jsonrpc":"2.0","method":"${McpMethod.Cancelled}","params":{"requestId":${id},"reason":${JSON.stringify(reason)}}}`,
-      );
+      this.#writer.writeLine(cancelledLine(id, reason));
     });
     this.#reader.onClose(() => this.#onReadableEnd());
     this.#reader.onError((error) => this.#onReadError(error));
@@ -162,7 +145,7 @@ class Connection implements McpConnection {
       return Promise.reject(new TypeError(`method must be a string, got ${String(method)}`));
     }
     if (this.#isClosed || this.#isEnding) return Promise.reject(closedError(method));
-    let timeoutMs = this.#defaultTimeoutMs;
+    let timeoutMs = this.#options.defaultTimeoutMs;
     if (options.timeoutMs !== undefined) {
       try {
         timeoutMs = normalizeTimeoutMs(options.timeoutMs, "timeoutMs");
@@ -182,7 +165,7 @@ class Connection implements McpConnection {
       );
     }
     const id = this.#nextId++;
-    const line = serializeMessage(`{"jsonrpc":"2.0","id":${id},"method":`, method, params);
+    const line = requestLine(id, method, params);
     if (typeof line !== "string") return Promise.reject(line);
     return new Promise((resolve, reject) => {
       const request = new OutgoingRequest(
@@ -210,7 +193,7 @@ class Connection implements McpConnection {
       return Promise.reject(new TypeError(`method must be a string, got ${String(method)}`));
     }
     if (this.#isClosed) return Promise.reject(closedError(method));
-    const line = serializeMessage(`{"jsonrpc":"2.0","method":`, method, params);
+    const line = notificationLine(method, params);
     if (typeof line !== "string") return Promise.reject(line);
     if (!this.#writer.writeLine(line)) return Promise.reject(closedError(method));
     return Promise.resolve();
@@ -327,7 +310,10 @@ class Connection implements McpConnection {
   // At most maxInboundRequests in flight: full once that many are; the byte limit can only be noticed once a
   // request is read, so it is full past it.
   #isInboundFull(): boolean {
-    return this.#inbound.size >= this.#maxInbound || this.#inbound.bytes > this.#maxInboundBytes;
+    return (
+      this.#inbound.size >= this.#options.maxInboundRequests ||
+      this.#inbound.bytes > this.#options.maxInboundBytes
+    );
   }
 
   /** Forget an answered request; true when its response is to be written. */
@@ -340,43 +326,16 @@ class Connection implements McpConnection {
   }
 
   #respond(request: InboundRequest, result: unknown): void {
-    if (!this.#finish(request)) return;
-    let resultText: string | undefined;
-    try {
-      resultText = result instanceof RawJson ? result.text : JSON.stringify(result ?? {});
-    } catch (error) {
-      this.#writeError(
-        request.idText,
-        new ProtocolError(
-          ErrorCode.InternalError,
-          `the result of ${request.method} could not be serialized: ${toError(error).message}`,
-        ),
-      );
-      return;
-    }
-    // MCP results are objects: a handler returning a function or a symbol answers {}.
-    this.#writer.writeLine(`{"jsonrpc":"2.0","id":${request.idText},"result":${resultText ?? "{}"}}`);
+    if (this.#finish(request)) this.#writer.writeLine(resultLine(request.idText, request.method, result));
   }
 
   #respondWithError(request: InboundRequest, error: unknown): void {
-    if (this.#finish(request)) this.#writeError(request.idText, toProtocolError(error));
-  }
-
-  /** An error response; `idText` undefined: without `id` (the request could not be read). */
-  #writeError(idText: string | undefined, error: ProtocolError): void {
-    let errorText: string;
-    try {
-      errorText = JSON.stringify(error.toJSON());
-    } catch {
-      errorText = JSON.stringify({ code: error.code, message: error.message });
-    }
-    const id = idText === undefined ? "" : `"id":${idText},`;
-    this.#writer.writeLine(`{"jsonrpc":"2.0",${id}"error":${errorText}}`);
+    if (this.#finish(request)) this.#writer.writeLine(errorLine(request.idText, toProtocolError(error)));
   }
 
   #onNotification(method: string, params: unknown): void {
     if (method === McpMethod.Cancelled) {
-      this.#onPeerCancelled(params);
+      this.#inbound.cancel(params);
       return;
     }
     try {
@@ -405,31 +364,14 @@ class Connection implements McpConnection {
     request.resolve(request.raw ? RawJson.fromValue(record.result) : record.result);
   }
 
-  #onPeerCancelled(params: unknown): void {
-    // MCP: "Invalid cancellation notifications SHOULD be ignored", as are unknown or finished ids.
-    if (!isObject(params)) return;
-    const { requestId, reason } = params;
-    if (typeof requestId !== "string" && typeof requestId !== "number") return;
-    const peerReason = typeof reason === "string" ? reason : undefined;
-    for (const request of this.#inbound.find(requestId)) {
-      if (request.cancelled) continue;
-      request.cancelled = true;
-      request.abort(
-        new RequestError(RequestErrorCode.Cancelled, `${request.method} was cancelled by the peer`, {
-          method: request.method,
-          peerReason,
-        }),
-      );
-    }
-  }
-
   /** Nothing more will be read: answer what was read (bounded by `endGraceMs`), then close. */
   #onReadableEnd(): void {
     if (this.#isClosed || this.#isEnding) return;
     this.#isEnding = true;
     this.#outgoing.rejectAll((request) => closedError(request.method));
     void this.#inbound.whenEmpty().then(() => this.dispose());
-    if (this.#endGraceMs !== undefined) this.#endTimer = setTimeout(() => this.dispose(), this.#endGraceMs);
+    if (this.#options.endGraceMs !== undefined)
+      this.#endTimer = setTimeout(() => this.dispose(), this.#options.endGraceMs);
   }
 
   #onReadError(error: Error): void {
@@ -453,18 +395,7 @@ class Connection implements McpConnection {
       );
       if (this.#outgoing.fail(id, tooLarge)) return;
     }
-    if (!this.#answerInvalidInput) return;
-    const parse = error.code === "ERR_FRAME_PARSE";
-    this.#writeError(
-      id === undefined ? undefined : JSON.stringify(id),
-      new ProtocolError(
-        parse ? ErrorCode.ParseError : ErrorCode.InvalidRequest,
-        parse ? "Parse error" : "Invalid Request",
-        {
-          detail: error.message,
-        },
-      ),
-    );
+    if (this.#options.answerInvalidInput) this.#writer.writeLine(framingErrorLine(error, id));
   }
 
   #emitError(error: Error): void {
@@ -478,45 +409,5 @@ class Connection implements McpConnection {
   }
 }
 
-/**
- * `head` + the method + params as one line, or the {@link RequestError} ERR_MESSAGE_UNSERIALIZABLE saying why
- * the params cannot be sent: `JSON.stringify` failed (a cycle, a BigInt, a stack overflow on deep nesting) or the
- * message would nest deeper than {@link MAX_JSON_DEPTH}.
- */
-function serializeMessage(head: string, method: string, params: unknown): string | RequestError {
-  if (params === undefined) return `${head}${JSON.stringify(method)}}`;
-  let paramsText: string | undefined;
-  try {
-    paramsText = JSON.stringify(params);
-  } catch (error) {
-    return new RequestError(
-      RequestErrorCode.Unserializable,
-      `the params of ${method} cannot be serialized: ${toError(error).message}`,
-      { method, cause: error },
-    );
-  }
-  if (paramsText === undefined) return `${head}${JSON.stringify(method)}}`;
-  if (exceedsJsonDepth(paramsText, MAX_JSON_DEPTH - 1)) {
-    return new RequestError(
-      RequestErrorCode.Unserializable,
-      `the params of ${method} nest deeper than ${MAX_JSON_DEPTH} levels`,
-      { method },
-    );
-  }
-  return `${head}${JSON.stringify(method)},"params":${paramsText}}`;
-}
-
-/** The peer's error object as a {@link ProtocolError} (a code that is not an integer becomes -32603). */
-function peerError(error: unknown): ProtocolError {
-  const object = isObject(error) ? error : {};
-  const code = Number.isInteger(object.code) ? (object.code as number) : ErrorCode.InternalError;
-  const message = typeof object.message === "string" ? object.message : "";
-  return new ProtocolError(code, message, object.data);
-}
-
 /** Shared by every connection, so a stream outliving many connections gets it once. */
 function ignoreStreamError(): void {}
-
-function toError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
-}

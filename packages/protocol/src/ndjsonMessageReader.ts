@@ -3,8 +3,7 @@ import type { Disposable, Message, MessageReader } from "vscode-jsonrpc/node";
 import { FramingError } from "./framingError.js";
 import type { FramingErrorCode } from "./framingError.js";
 import { isResponseShaped, shapeProblem } from "./jsonRpcShape.js";
-import { findOversizeLineId, firstBytes, lastBytes } from "./oversizeLine.js";
-import type { Overflow } from "./oversizeLine.js";
+import { LineSplitter } from "./lineSplitter.js";
 
 /** Default cap on one message (one line), in bytes: 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -12,17 +11,10 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** Default time a partial line may wait for more bytes before `onPartialMessage` fires: 10 s. */
 export const DEFAULT_PARTIAL_MESSAGE_TIMEOUT_MS = 10_000;
 
-const LF = 0x0a;
 const CR = 0x0d;
 const OPEN_BRACE = 0x7b;
 const BYTE_ORDER_MARK = 0xfeff;
 const EXCERPT_CHARS = 200;
-const EMPTY = Buffer.alloc(0);
-/** Bytes decoded from an over-cap line for its excerpt (enough for 200 characters of any UTF-8). */
-const EXCERPT_BYTES = EXCERPT_CHARS * 4;
-/** Bytes kept from the end of an over-cap line, to find an `id` written last. */
-const TAIL_BYTES = 256;
-const CR_BUFFER = Buffer.from([CR]);
 
 /**
  * Receives each message in read order, with the text of its line (a trailing `\r` may remain), for a caller that
@@ -95,14 +87,8 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   readonly #readable: NodeJS.ReadableStream;
   readonly #maxMessageBytes: number;
   readonly #claimLine: ((line: string) => boolean) | undefined;
+  readonly #lines: LineSplitter;
   #callback: LineDataCallback | undefined;
-  /** Pieces of the current, incomplete line. */
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
-  /** Inside an over-cap line: its bytes are dropped until the next `\n`. */
-  #overflow: Overflow | undefined;
-  /** A '\r' that arrived exactly at the cap, held back in case '\n' follows. */
-  #pendingCarriageReturn = false;
   #closed = false;
   #listening = false;
   readonly #partialMessageTimeoutMs: number;
@@ -110,12 +96,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   #lastDataAt = 0;
   /** Lines seen so far; identifies the stalled line in `onPartialMessage`. */
   #messageToken = 0;
-  #consuming = false;
-  /** Chunks that arrived while a chunk was being consumed, or while paused. */
-  #backlog: Buffer[] = [];
   #paused = false;
-  /** Complete lines (joined by `\n`) that were read but not delivered when `pause()` took effect. */
-  #deferred: string | undefined;
   /** The stream ended while paused: finished on `resume()`. */
   #endDeferred = false;
   /** The stream closed while lines were held back: reported on `resume()`, after them. */
@@ -131,11 +112,17 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     }
     this.#claimLine = claimLine;
     this.#partialMessageTimeoutMs = normalizePartialMessageTimeoutMs(options.partialMessageTimeoutMs);
+    this.#lines = new LineSplitter(this.#maxMessageBytes, {
+      onLine: (line) => this.#handleLine(line),
+      onError: (error) => this.fireError(error),
+      isPaused: () => this.#paused,
+      isOpen: () => this.#callback !== undefined,
+    });
   }
 
   /** Bytes of the current incomplete line held in memory (never more than `maxMessageBytes`). */
   get bufferedBytes(): number {
-    return this.#pendingBytes;
+    return this.#lines.bufferedBytes;
   }
 
   /** The configured cap in bytes. */
@@ -167,18 +154,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
       return;
     }
     this.#paused = false;
-    if (this.#consuming) return; // the loop in #onData goes on with the backlog
-    this.#consuming = true;
-    try {
-      const deferred = this.#deferred;
-      this.#deferred = undefined;
-      if (deferred !== undefined) this.#handleRegion(deferred);
-      this.#consumeBacklog();
-    } catch (error) {
-      this.fireError(error);
-    } finally {
-      this.#consuming = false;
-    }
+    this.#lines.drain();
     if (this.#paused) return;
     if (this.#endDeferred) this.#onEnd();
     else if (this.#closeDeferred) this.#onClose();
@@ -207,11 +183,8 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
 
   #detach(): void {
     this.#callback = undefined;
-    this.#backlog = [];
-    this.#deferred = undefined;
+    this.#lines.clear();
     this.#clearPartialTimer();
-    this.#resetPending();
-    this.#overflow = undefined;
     const readable = this.#readable;
     readable.off("data", this.#onData);
     readable.off("end", this.#onEnd);
@@ -219,41 +192,17 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     readable.off("error", this.#onError);
   }
 
+  // A chunk that arrives while one is being consumed (the callback pushed into this very stream, which emits
+  // 'data' synchronously) or while paused waits its turn in the splitter: order is kept.
   readonly #onData = (data: Buffer | Uint8Array | string): void => {
-    if (this.#consuming || this.#paused) {
-      // Re-entered (the callback pushed into this very stream, which emits 'data' synchronously), or a chunk
-      // already on its way when the stream was paused. Keep order.
-      this.#backlog.push(toBuffer(data));
-      return;
-    }
-    this.#consuming = true;
-    try {
-      this.#consume(toBuffer(data));
-      this.#consumeBacklog();
-      if (this.#partialMessageTimeoutMs > 0) {
-        this.#lastDataAt = Date.now();
-        if (this.#partialTimer === undefined && this.#hasPartialLine()) {
-          this.#armPartialTimer(this.#partialMessageTimeoutMs);
-        }
+    this.#lines.push(toBuffer(data));
+    if (this.#partialMessageTimeoutMs > 0) {
+      this.#lastDataAt = Date.now();
+      if (this.#partialTimer === undefined && this.#lines.hasPartialLine) {
+        this.#armPartialTimer(this.#partialMessageTimeoutMs);
       }
-    } catch (error) {
-      // Defensive: #consume reports bad lines itself; anything else must still not escape the 'data' handler.
-      this.fireError(error);
-    } finally {
-      this.#consuming = false;
     }
   };
-
-  /** Consume the chunks held back, in order, until paused. */
-  #consumeBacklog(): void {
-    while (!this.#paused && this.#deferred === undefined && this.#backlog.length > 0) {
-      this.#consume(this.#backlog.shift()!);
-    }
-  }
-
-  #hasPartialLine(): boolean {
-    return this.#pendingBytes > 0 || this.#pendingCarriageReturn || this.#overflow !== undefined;
-  }
 
   // One timer per period rather than one per chunk: it re-arms itself for the time left since the last byte.
   #armPartialTimer(delayMs: number): void {
@@ -264,7 +213,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
 
   readonly #onPartialTimer = (): void => {
     this.#partialTimer = undefined;
-    if (this.#closed || this.#callback === undefined || !this.#hasPartialLine()) return;
+    if (this.#closed || this.#callback === undefined || !this.#lines.hasPartialLine) return;
     const waited = Date.now() - this.#lastDataAt;
     if (waited >= this.#partialMessageTimeoutMs) {
       this.firePartialMessage({ messageToken: this.#messageToken, waitingTime: waited });
@@ -281,7 +230,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
 
   /** Paused, or lines read but not yet delivered. */
   #isHoldingBack(): boolean {
-    return this.#paused || this.#deferred !== undefined || this.#backlog.length > 0;
+    return this.#paused || this.#lines.isHoldingBack;
   }
 
   readonly #onEnd = (): void => {
@@ -292,10 +241,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     }
     this.#endDeferred = false;
     try {
-      // Bytes after the last '\n' are a final line.
-      if (this.#overflow !== undefined) this.#finishOverflow();
-      else if (this.#pendingBytes > 0 || this.#pendingCarriageReturn) this.#completeLine(EMPTY);
-      this.#resetPending();
+      this.#lines.finish();
     } catch (error) {
       this.fireError(error);
     }
@@ -310,7 +256,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     }
     this.#closeDeferred = false;
     try {
-      if (this.#overflow !== undefined && !this.#closed) this.#finishOverflow();
+      if (!this.#closed) this.#lines.finishOverflow();
     } catch (error) {
       this.fireError(error);
     }
@@ -326,216 +272,6 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     if (this.#closed) return;
     this.#closed = true;
     this.fireClose();
-  }
-
-  #consume(chunk: Buffer): void {
-    const length = chunk.length;
-    if (length === 0) return;
-    let start = 0;
-    if (this.#overflow !== undefined) {
-      const newline = chunk.indexOf(LF);
-      if (newline < 0) {
-        this.#extendOverflow(chunk);
-        return;
-      }
-      this.#extendOverflow(chunk.subarray(0, newline));
-      this.#finishOverflow();
-      start = newline + 1;
-    } else if (this.#pendingBytes > 0 || this.#pendingCarriageReturn) {
-      const newline = chunk.indexOf(LF);
-      if (newline < 0) {
-        this.#appendPending(chunk);
-        return;
-      }
-      this.#completeLine(chunk.subarray(0, newline));
-      start = newline + 1;
-    }
-    if (start >= length) return;
-    const last = chunk.lastIndexOf(LF);
-    if (last >= start) {
-      if (last - start <= this.#maxMessageBytes) {
-        // Every line in this region fits the cap: decode the region once and split the text.
-        this.#handleRegion(chunk.toString("utf8", start, last));
-      } else if (!this.#handleLinesOneByOne(chunk, start, last)) {
-        return;
-      }
-      start = last + 1;
-    }
-    if (start < length && this.#callback !== undefined) this.#appendPending(chunk.subarray(start));
-  }
-
-  /**
-   * Complete lines between `start` and the `\n` at `last`, checked against the cap one by one. False when it
-   * stopped early: paused (the rest of the chunk goes back to the front of the backlog) or disposed.
-   */
-  #handleLinesOneByOne(chunk: Buffer, start: number, last: number): boolean {
-    while (start <= last) {
-      if (this.#callback === undefined) return false;
-      if (this.#paused) {
-        this.#backlog.unshift(chunk.subarray(start));
-        return false;
-      }
-      const newline = chunk.indexOf(LF, start);
-      const line = chunk.subarray(start, newline);
-      if (this.#contentLength(line) > this.#maxMessageBytes) this.#reportTooLarge(line, line, line.length);
-      else this.#handleLinePieces([line], line.length);
-      start = newline + 1;
-    }
-    return true;
-  }
-
-  /** The lines of `text` (complete lines, without the last line's `\n`). */
-  #handleRegion(text: string): void {
-    const end = text.length;
-    let start = 0;
-    while (start <= end) {
-      // One try around the loop rather than one per message keeps the per-line path lean; a callback that
-      // throws is reported and the next line is read.
-      try {
-        while (start <= end) {
-          if (this.#paused) {
-            this.#deferred = start === 0 ? text : text.slice(start);
-            return;
-          }
-          let newline = text.indexOf("\n", start);
-          if (newline < 0) newline = end;
-          const line = start === 0 && newline === end ? text : text.slice(start, newline);
-          start = newline + 1;
-          this.#handleLine(line);
-          if (this.#callback === undefined) return; // disposed by the callback
-        }
-      } catch (error) {
-        this.fireError(error);
-        if (this.#callback === undefined) return;
-      }
-    }
-  }
-
-  /** Add bytes of a line whose end has not arrived yet, enforcing the cap. */
-  #appendPending(piece: Buffer): void {
-    if (piece.length === 0) return;
-    const seen = this.#pendingBytes + (this.#pendingCarriageReturn ? 1 : 0) + piece.length;
-    if (seen <= this.#maxMessageBytes) {
-      this.#pending.push(piece);
-      this.#pendingBytes = seen;
-      return;
-    }
-    if (seen === this.#maxMessageBytes + 1 && piece[piece.length - 1] === CR) {
-      // A line of exactly the cap followed by "\r\n": hold the '\r' back instead of buffering it.
-      this.#pending.push(piece.subarray(0, piece.length - 1));
-      this.#pendingBytes = this.#maxMessageBytes;
-      this.#pendingCarriageReturn = true;
-      return;
-    }
-    const pieces = this.#pending;
-    if (this.#pendingCarriageReturn) pieces.push(CR_BUFFER);
-    pieces.push(piece);
-    this.#overflow = {
-      head: firstBytes(pieces, EXCERPT_BYTES),
-      tail: lastBytes(pieces, TAIL_BYTES + 1),
-      bytes: seen,
-    };
-    this.#resetPending();
-  }
-
-  #extendOverflow(bytes: Buffer): void {
-    const overflow = this.#overflow!;
-    overflow.bytes += bytes.length;
-    if (bytes.length > 0) overflow.tail = lastBytes([overflow.tail, bytes], TAIL_BYTES + 1);
-  }
-
-  #finishOverflow(): void {
-    const overflow = this.#overflow!;
-    this.#overflow = undefined;
-    this.#reportTooLarge(overflow.head, overflow.tail, overflow.bytes);
-  }
-
-  /** The pending bytes plus `head` (the bytes before a '\n', or nothing at end of stream) form a line. */
-  #completeLine(head: Buffer): void {
-    const seen = this.#pendingBytes + (this.#pendingCarriageReturn ? 1 : 0) + head.length;
-    let endsWithCarriageReturn: boolean;
-    if (head.length > 0) endsWithCarriageReturn = head[head.length - 1] === CR;
-    else if (this.#pendingCarriageReturn) endsWithCarriageReturn = true;
-    else {
-      const lastPiece = this.#pending[this.#pending.length - 1];
-      endsWithCarriageReturn = lastPiece !== undefined && lastPiece[lastPiece.length - 1] === CR;
-    }
-    const content = endsWithCarriageReturn ? seen - 1 : seen;
-    if (content > this.#maxMessageBytes) {
-      const pieces = this.#pending;
-      if (this.#pendingCarriageReturn) pieces.push(CR_BUFFER);
-      pieces.push(head);
-      this.#reportTooLarge(firstBytes(pieces, EXCERPT_BYTES), lastBytes(pieces, TAIL_BYTES + 1), seen);
-      this.#resetPending();
-      return;
-    }
-    const pieces = this.#pending;
-    if (head.length > 0) pieces.push(head);
-    const size = this.#pendingBytes + head.length;
-    this.#resetPending();
-    if (pieces.length > 0) this.#handleLinePieces(pieces, size);
-  }
-
-  #resetPending(): void {
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    this.#pendingCarriageReturn = false;
-  }
-
-  /** Bytes of a line without a trailing '\r'. */
-  #contentLength(line: Buffer): number {
-    const length = line.length;
-    return length > 0 && line[length - 1] === CR ? length - 1 : length;
-  }
-
-  /**
-   * Fire the one ERR_FRAME_TOO_LARGE of a line, given its first bytes, its last bytes and its size (both
-   * counting a trailing '\r', which is not part of the line).
-   */
-  #reportTooLarge(head: Buffer, tail: Buffer, seen: number): void {
-    let byteLength = seen;
-    let end = tail;
-    if (end.length > 0 && end[end.length - 1] === CR) {
-      byteLength -= 1;
-      end = end.subarray(0, end.length - 1);
-    }
-    const headText = head.subarray(0, EXCERPT_BYTES).toString("utf8");
-    const requestId = findOversizeLineId(headText, end.subarray(-TAIL_BYTES).toString("utf8"));
-    this.fireError(
-      new FramingError(
-        "ERR_FRAME_TOO_LARGE",
-        `line of ${byteLength} bytes exceeds the cap of ${this.#maxMessageBytes} bytes; discarded`,
-        headText.slice(0, EXCERPT_CHARS),
-        byteLength,
-        { requestId },
-      ),
-    );
-  }
-
-  /** Decode a complete line held in `pieces` (emptied here) and handle it. */
-  #handleLinePieces(pieces: Buffer[], size: number): void {
-    const text = this.#decode(pieces, size);
-    if (text === undefined) return;
-    try {
-      this.#handleLine(text);
-    } catch (error) {
-      this.fireError(error);
-    }
-  }
-
-  // A frame of its own, so that neither the pieces nor the joined bytes are reachable while the text is parsed:
-  // a line at the cap would otherwise be held three times during JSON.parse.
-  #decode(pieces: Buffer[], size: number): string | undefined {
-    const line = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, size);
-    pieces.length = 0;
-    if (line.length === 0) return undefined;
-    try {
-      return line.toString("utf8");
-    } catch {
-      // Longer than the engine's longest string (only with a cap above ~512 MiB).
-      this.#reportTooLarge(line, line.subarray(-TAIL_BYTES - 1), line.length);
-      return undefined;
-    }
   }
 
   #handleLine(line: string): void {

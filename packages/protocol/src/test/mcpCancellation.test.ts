@@ -6,21 +6,14 @@ import {
   createRawPeerConnection,
   deferred,
   MUST_HAPPEN_WITHIN_MS,
+  useCleanups,
   whenAborted,
 } from "./fixtures/connectionPair.js";
 import type { RawPeer } from "./fixtures/connectionPair.js";
 import { rejectionOf } from "./fixtures/rejectionOf.js";
 
 describe("MCP cancellation", () => {
-  let cleanups: (() => void)[];
-
-  beforeEach(() => {
-    cleanups = [];
-  });
-
-  afterEach(() => {
-    for (const cleanup of cleanups.reverse()) cleanup();
-  });
+  const cleanups = useCleanups();
 
   function rawPeer(options: Parameters<typeof createRawPeerConnection>[0] = {}): {
     connection: McpConnection;

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { createMcpConnection } from "../mcpConnection.js";
 import type { McpConnection } from "../mcpConnectionTypes.js";
 import { FramingError } from "../framingError.js";
-import { createRawPeerConnection } from "./fixtures/connectionPair.js";
+import { createRawPeerConnection, useCleanups } from "./fixtures/connectionPair.js";
 import type { RawPeer } from "./fixtures/connectionPair.js";
 
 /** Counts the error responses (no `method`, an `error` member) among the lines written to `stream`. */
@@ -26,15 +26,7 @@ function countErrorReplies(stream: PassThrough): { readonly count: number } {
 }
 
 describe("error replies between two connections", () => {
-  let cleanups: (() => void)[];
-
-  beforeEach(() => {
-    cleanups = [];
-  });
-
-  afterEach(() => {
-    for (const cleanup of cleanups) cleanup();
-  });
+  const cleanups = useCleanups();
 
   it("answers a bad line once and never answers the error reply, so two connections stay usable", async () => {
     const aToB = new PassThrough();

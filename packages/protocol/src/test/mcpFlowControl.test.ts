@@ -1,13 +1,10 @@
 import { expect } from "chai";
 import { PassThrough } from "node:stream";
-import {
-  createMcpConnection,
-  DEFAULT_MAX_INBOUND_BYTES,
-  DEFAULT_MAX_INBOUND_REQUESTS,
-} from "../mcpConnection.js";
+import { DEFAULT_MAX_INBOUND_BYTES, DEFAULT_MAX_INBOUND_REQUESTS } from "../connectionOptions.js";
+import { createMcpConnection } from "../mcpConnection.js";
 import type { McpConnection, McpConnectionOptions } from "../mcpConnectionTypes.js";
 import { DEFAULT_WRITE_HIGH_WATER_BYTES } from "../ndjsonMessageWriter.js";
-import { createRawPeerConnection, nextTurn } from "./fixtures/connectionPair.js";
+import { createRawPeerConnection, nextTurn, useCleanups } from "./fixtures/connectionPair.js";
 import type { RawPeer } from "./fixtures/connectionPair.js";
 import { heldSink } from "./fixtures/heldSink.js";
 
@@ -15,15 +12,7 @@ const request = (id: number, method = "work"): string =>
   `{"jsonrpc":"2.0","id":${id},"method":"${method}"}\n`;
 
 describe("flow control of a connection", () => {
-  let cleanups: (() => void)[];
-
-  beforeEach(() => {
-    cleanups = [];
-  });
-
-  afterEach(() => {
-    for (const cleanup of cleanups.reverse()) cleanup();
-  });
+  const cleanups = useCleanups();
 
   function start(options: McpConnectionOptions = {}): { connection: McpConnection; peer: RawPeer } {
     const made = createRawPeerConnection(options);
@@ -145,7 +134,7 @@ describe("flow control of a connection", () => {
 
     it("defaults to DEFAULT_MAX_INBOUND_REQUESTS and DEFAULT_MAX_INBOUND_BYTES and refuses limits that are not positive integers", () => {
       expect(DEFAULT_MAX_INBOUND_REQUESTS).to.equal(1024);
-      expect(DEFAULT_MAX_INBOUND_BYTES).to.equal(16 * 1024 * 1024);
+      expect(DEFAULT_MAX_INBOUND_BYTES).to.equal(4 * 1024 * 1024);
       for (const name of ["maxInboundRequests", "maxInboundBytes"]) {
         for (const value of [0, -1, 1.5, Number.NaN, Infinity]) {
           expect(() => createMcpConnection(new PassThrough(), new PassThrough(), { [name]: value }))

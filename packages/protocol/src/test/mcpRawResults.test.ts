@@ -3,20 +3,12 @@ import { ErrorCode, ProtocolError } from "../errors.js";
 import type { McpConnection } from "../mcpConnectionTypes.js";
 import { RawJson } from "../rawJson.js";
 import { RequestError, RequestErrorCode } from "../requestError.js";
-import { createRawPeerConnection } from "./fixtures/connectionPair.js";
+import { createRawPeerConnection, useCleanups } from "./fixtures/connectionPair.js";
 import type { RawPeer } from "./fixtures/connectionPair.js";
 import { rejectionOf } from "./fixtures/rejectionOf.js";
 
 describe("raw results", () => {
-  let cleanups: (() => void)[];
-
-  beforeEach(() => {
-    cleanups = [];
-  });
-
-  afterEach(() => {
-    for (const cleanup of cleanups.reverse()) cleanup();
-  });
+  const cleanups = useCleanups();
 
   function start(): { connection: McpConnection; peer: RawPeer } {
     const made = createRawPeerConnection();
