@@ -1,3 +1,4 @@
+import { BackendErrorCode, isBackendError } from "@mcpware/backend-pool";
 import { isObject } from "@mcpware/protocol";
 import type { CallToolResult, Tool } from "@mcpware/protocol";
 import { closestNames } from "./closestNames.js";
@@ -111,9 +112,8 @@ async function discoverOne(
     return { ...base, state: stateOf(context, backend.name), tools: describeTools(cached, full) };
   }
   const deadline = timeoutOf(backend);
-  const bounded = AbortSignal.any([signal, AbortSignal.timeout(deadline)]);
   try {
-    const list = await context.catalog.get(backend.name, bounded);
+    const list = await context.catalog.get(backend.name, signal, deadline);
     return {
       ...base,
       state: stateOf(context, backend.name),
@@ -122,7 +122,8 @@ async function discoverOne(
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     const state = stateOf(context, backend.name);
-    const message = bounded.aborted
+    // The catalog's wait and the listing request share the deadline: whichever noticed it first, it is this.
+    const message = isBackendError(error, BackendErrorCode.Timeout)
       ? `backend "${backend.name}" did not list its tools within ${formatSeconds(deadline)} s (state: ${state}); ask again later.`
       : describeFailure(error, {
           backend: backend.name,
