@@ -32,6 +32,8 @@ export interface BackendHost {
   emitDiagnostic(event: BackendDiagnosticEvent): void;
   handleRequest(event: BackendRequestEvent): Promise<unknown>;
   isReadingPaused(): boolean;
+  /** When reading last resumed after a pause (`performance.now()`), or -Infinity. */
+  readingResumedAt(): number;
 }
 
 /**
@@ -129,8 +131,9 @@ export class Backend {
 
   readonly #failed = (error: unknown): never => {
     this.#leave();
-    if (error instanceof BackendError && error.code === BackendErrorCode.Timeout)
-      this.#supervisor.recordTimeout();
+    if (error instanceof BackendError && error.code === BackendErrorCode.Timeout) {
+      this.#supervisor.recordTimeout(performance.now() - (error.elapsedMs ?? 0));
+    }
     // `destroy(error)` with an error of the caller's own: requests fail with exactly that error.
     const lifetime = this.#lifetime.signal;
     if (lifetime.aborted && !(lifetime.reason instanceof BackendError)) throw lifetime.reason;

@@ -50,6 +50,7 @@ export class BackendPool implements AsyncDisposable {
   readonly #host: BackendHost;
   #requestHandler: BackendRequestHandler | undefined;
   #readingPaused = false;
+  #readingResumedAt = -Infinity;
   #closing = false;
   #closePromise: Promise<void> | undefined;
   #destroyPromise: Promise<void> | undefined;
@@ -94,6 +95,7 @@ export class BackendPool implements AsyncDisposable {
       emitDiagnostic: (event) => this.#emit(this.#diagnosticListeners, event, undefined),
       handleRequest: (event) => this.#handleBackendRequest(event),
       isReadingPaused: () => this.#readingPaused,
+      readingResumedAt: () => this.#readingResumedAt,
     };
   }
 
@@ -273,13 +275,14 @@ export class BackendPool implements AsyncDisposable {
   pauseReading(): void {
     if (this.#readingPaused) return;
     this.#readingPaused = true;
-    for (const backend of this.#backends.values()) backend.setReadingPaused(true);
+    for (const backend of [...this.#backends.values(), ...this.#retiring]) backend.setReadingPaused(true);
   }
 
   /** Read the backends' stdout again after {@link pauseReading}. Idempotent. */
   resumeReading(): void {
     if (!this.#readingPaused) return;
     this.#readingPaused = false;
+    this.#readingResumedAt = performance.now();
     for (const backend of [...this.#backends.values(), ...this.#retiring]) backend.setReadingPaused(false);
   }
 

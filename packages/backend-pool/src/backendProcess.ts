@@ -90,10 +90,10 @@ export class BackendProcess {
       for (const line of host.stderr.flush()) host.onStderrLine(line);
     });
 
-    child.once("exit", () => this.#death.onBroken());
-    child.stdout.once("end", () => this.#death.onBroken());
-    child.stdout.on("error", (error) => this.#death.onBroken(error));
-    child.stdin.on("error", (error) => this.#death.onBroken(error));
+    child.once("exit", () => this.#onBroken());
+    child.stdout.once("end", () => this.#onBroken());
+    child.stdout.on("error", (error) => this.#onBroken(error));
+    child.stdin.on("error", (error) => this.#onBroken(error));
 
     this.#progress = new ProgressRoutes(
       (params) => host.onNotification(McpMethod.Progress, params),
@@ -108,18 +108,27 @@ export class BackendProcess {
       answerInvalidInput: false,
     });
     this.connection.onError((error) => this.#onConnectionError(error));
-    this.connection.onClose(() => this.#death.onBroken());
+    this.connection.onClose(() => this.#onBroken());
     this.connection.onNotification(McpMethod.Progress, (params) => this.#progress.deliver(params));
     this.connection.onNotification((method, params) => host.onNotification(method, params));
     this.connection.onRequest((method, params, context) => host.onRequest(method, params, context.signal));
-    if (host.isReadingPaused()) this.connection.pause();
+    // Never paused before it is ready (its initialize reply must be read): the owner applies the pause then.
     this.connection.listen();
   }
 
-  /** Stop or go on reading the process's stdout (its stderr is always read). */
+  /**
+   * Stop or go on reading the process's stdout (its stderr is always read). A process that is breaking is
+   * always read: the replies it wrote before it went must reach their requests.
+   */
   setReadingPaused(paused: boolean): void {
-    if (paused) this.connection.pause();
+    if (paused && !this.#death.isBroken) this.connection.pause();
     else this.connection.resume();
+  }
+
+  #onBroken(cause?: Error): void {
+    // Read what is left on stdout (bounded by the replies still due), so its end can be seen.
+    this.connection.resume();
+    this.#death.onBroken(cause);
   }
 
   /** Spawn the process (Docker hygiene applied unless `manageDocker` is false). Rejects with ERR_BACKEND_SPAWN. */
@@ -205,7 +214,7 @@ export class BackendProcess {
       this.#onConnectionError(error.cause as Error);
     } else {
       // The connection closed or a write to the child failed: the death handler has the exit facts.
-      this.#death.onBroken(error instanceof Error ? error : undefined);
+      this.#onBroken(error instanceof Error ? error : undefined);
     }
     return this.#death.failRequest(method, startedAt);
   }

@@ -73,6 +73,7 @@ export class ProcessSupervisor {
       onReady: (process, initialize) => {
         this.#initialize = initialize;
         this.#process = process;
+        if (host.isReadingPaused()) process.setReadingPaused(true);
         this.#startingProcess = undefined;
         this.#consecutiveTimeouts = 0;
         this.#setState("ready");
@@ -156,9 +157,13 @@ export class ProcessSupervisor {
     if (this.#state === "ready" && this.#process !== undefined) await this.#process.notify(method, params);
   }
 
-  /** Stop or go on reading the stdout of every process. */
+  /**
+   * Stop or go on reading the stdout of the running process (a starting one is paused once it is ready, so its
+   * handshake is never held up; every process is resumed).
+   */
   setReadingPaused(paused: boolean): void {
-    for (const process of this.#processes) process.setReadingPaused(paused);
+    if (paused) this.#process?.setReadingPaused(true);
+    else for (const process of this.#processes) process.setReadingPaused(false);
   }
 
   /** A request got its reply: the run of consecutive timeouts is broken. */
@@ -166,8 +171,12 @@ export class ProcessSupervisor {
     this.#consecutiveTimeouts = 0;
   }
 
-  /** A request timed out: `maxConsecutiveTimeouts` in a row recycle the running process. */
-  recordTimeout(): void {
+  /**
+   * A request timed out: `maxConsecutiveTimeouts` in a row recycle the running process. A request whose time ran
+   * out while the owner held the backend's output back (`pauseReading`) says nothing about the backend.
+   */
+  recordTimeout(startedAt: number): void {
+    if (this.#host.isReadingPaused() || this.#host.readingResumedAt() >= startedAt) return;
     const process = this.#process;
     if (process === undefined) return;
     if (++this.#consecutiveTimeouts < this.#spec.restart.maxConsecutiveTimeouts) return;

@@ -113,6 +113,18 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     unavailable,
   };
   const connections = new Set<McpConnection>();
+  /** Client connections whose writer is past its high-water mark: the backends are not read while any is. */
+  const backedUp = new Set<McpConnection>();
+  const holdBackends = (connection: McpConnection): void => {
+    backedUp.add(connection);
+    if (backedUp.size === 1) logger.debug("a client is not reading: backend output paused");
+    pool.pauseReading();
+  };
+  const releaseBackends = (connection: McpConnection): void => {
+    if (!backedUp.delete(connection) || backedUp.size > 0) return;
+    logger.debug("the clients read again: backend output resumed");
+    if (!pool.isClosed) pool.resumeReading();
+  };
   let closing: Promise<void> | undefined;
 
   const gateway: Gateway = {
@@ -132,18 +144,13 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       connections.add(connection);
       registerServerHandlers(connection, context, { version, isClosing: () => closing !== undefined });
       connection.onError((error) => logger.warn(`client connection: ${error.message}`));
-      // Backpressure: while the client does not read, replies are left in the backends' pipes, not in memory.
-      connection.onNeedsDrain(() => {
-        logger.debug("the client is not reading: backend output paused");
-        pool.pauseReading();
-      });
-      connection.onDrain(() => {
-        logger.debug("the client reads again: backend output resumed");
-        pool.resumeReading();
-      });
+      // Backpressure: while a client does not read, replies are left in the backends' pipes, not in memory.
+      connection.onNeedsDrain(() => holdBackends(connection));
+      connection.onDrain(() => releaseBackends(connection));
       const closed = new Promise<void>((resolve) => {
         connection.onClose(() => {
           connections.delete(connection);
+          releaseBackends(connection);
           resolve();
         });
       });

@@ -71,7 +71,17 @@ export async function useTool(
   const tool = list.byName.get(request.tool);
   if (tool === undefined)
     return errorResult(unknownToolMessage(backend.name, request.tool, [...list.byName.keys()]));
-  const problems = list.checkArguments(tool.name)?.(request.args);
+  let problems: readonly string[] | undefined;
+  try {
+    problems = list.checkArguments(tool.name)?.(request.args);
+  } catch (error) {
+    // A recursive schema walking arguments nested too deep for the stack.
+    const reason = error instanceof Error ? error.message : String(error);
+    return errorResult(
+      `tool_arguments could not be checked against the input schema of tool "${tool.name}" on backend ` +
+        `"${backend.name}" (${reason}); the backend was not called. Send arguments that nest less deeply.`,
+    );
+  }
   if (problems !== undefined) {
     return errorResult(
       `tool_arguments do not match the input schema of tool "${tool.name}" on backend "${backend.name}"; the ` +

@@ -67,10 +67,17 @@ export class InboundRequest implements IncomingRequestContext, CancelSignal {
     const listeners = this.#listeners;
     this.#listeners = undefined;
     if (listeners === undefined) return;
+    let failure: { error: unknown } | undefined;
     for (const listener of listeners) {
-      if (typeof listener === "function") listener();
-      else listener.handleEvent();
+      // Every listener runs, whatever one of them throws; the first failure is thrown after them.
+      try {
+        if (typeof listener === "function") listener();
+        else listener.handleEvent();
+      } catch (error) {
+        failure ??= { error };
+      }
     }
+    if (failure !== undefined) throw failure.error;
   }
 }
 
@@ -189,8 +196,16 @@ export class InboundRequests {
     }
     this.#size = 0;
     this.#bytes = 0;
-    for (const request of all) request.abort(reason);
+    let failure: { error: unknown } | undefined;
+    for (const request of all) {
+      try {
+        request.abort(reason);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
     this.#notifyEmpty();
+    if (failure !== undefined) throw failure.error;
   }
 
   #mapOf(id: RequestId): Map<RequestId, InboundRequest> {

@@ -63,6 +63,11 @@ export class LineSplitter {
     return this.#pendingBytes > 0 || this.#pendingCarriageReturn || this.#overflow !== undefined;
   }
 
+  /** True while lines are being delivered (a callback running now is inside {@link drain}). */
+  get isDraining(): boolean {
+    return this.#consuming;
+  }
+
   /** Lines or chunks read but not delivered yet (held by a pause). */
   get isHoldingBack(): boolean {
     return this.#deferred !== undefined || this.#queue.length > 0;

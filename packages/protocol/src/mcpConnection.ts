@@ -232,9 +232,13 @@ class Connection implements McpConnection {
     this.#outgoing.rejectAll((request) =>
       reason instanceof RequestError ? reason : closedError(request.method, reason),
     );
-    this.#inbound.abortAll(closedError(undefined));
     this.#reader.dispose();
     this.#writer.dispose();
+    try {
+      this.#inbound.abortAll(closedError(undefined));
+    } catch (error) {
+      this.#emitError(toError(error));
+    }
     // The reader lets go of the readable's 'error' event: a late error must still not crash the process.
     if (!this.#readable.listeners("error").includes(ignoreStreamError))
       this.#readable.on("error", ignoreStreamError);

@@ -97,6 +97,8 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   /** Lines seen so far; identifies the stalled line in `onPartialMessage`. */
   #messageToken = 0;
   #paused = false;
+  /** The stream was paused by this reader (and must be resumed by it). */
+  #streamPaused = false;
   /** The stream ended while paused: finished on `resume()`. */
   #endDeferred = false;
   /** The stream closed while lines were held back: reported on `resume()`, after them. */
@@ -144,7 +146,12 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     this.#paused = true;
     // Before listen() the stream is left alone (listen() pauses it): a stream paused by hand would not start
     // flowing when listen() adds its 'data' listener, even after resume().
-    if (this.#callback !== undefined) this.#readable.pause();
+    if (this.#callback !== undefined) this.#pauseStream();
+  }
+
+  #pauseStream(): void {
+    this.#streamPaused = true;
+    this.#readable.pause();
   }
 
   /** Deliver what was held back, then read the stream again. Idempotent. */
@@ -154,11 +161,22 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
       return;
     }
     this.#paused = false;
+    // Resumed from inside a delivery (a handler made room): that delivery goes on with the lines held back, and
+    // the end, close or stream resume that waited is seen to when it returns.
+    if (this.#lines.isDraining) return;
     this.#lines.drain();
-    if (this.#paused) return;
+    this.#afterDelivery();
+  }
+
+  /** After lines were delivered: what waited for them (the stream's end or close, or reading the stream again). */
+  #afterDelivery(): void {
+    if (this.#paused || this.#lines.isDraining || this.#callback === undefined) return;
     if (this.#endDeferred) this.#onEnd();
     else if (this.#closeDeferred) this.#onClose();
-    else this.#readable.resume();
+    else if (this.#streamPaused) {
+      this.#streamPaused = false;
+      this.#readable.resume();
+    }
   }
 
   /** Start reading; `callback` gets each message in order, with its line. Call at most once. */
@@ -167,7 +185,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
     this.#listening = true;
     this.#callback = callback;
     const readable = this.#readable;
-    if (this.#paused) readable.pause();
+    if (this.#paused) this.#pauseStream();
     readable.on("data", this.#onData);
     readable.on("end", this.#onEnd);
     readable.on("close", this.#onClose);
@@ -196,6 +214,7 @@ export class NdjsonMessageReader extends AbstractMessageReader implements Messag
   // 'data' synchronously) or while paused waits its turn in the splitter: order is kept.
   readonly #onData = (data: Buffer | Uint8Array | string): void => {
     this.#lines.push(toBuffer(data));
+    this.#afterDelivery();
     if (this.#partialMessageTimeoutMs > 0) {
       this.#lastDataAt = Date.now();
       if (this.#partialTimer === undefined && this.#lines.hasPartialLine) {

@@ -161,7 +161,9 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
   override dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    if (!this.#waitingForDrain && this.#failure === undefined && !this.#closed) this.#flushQueue();
+    // Everything held goes to the stream, which buffers what it cannot write yet: an owner that disposes after
+    // answering its last requests (stdin ended) loses none of them; it flushes the stream if it must.
+    if (this.#failure === undefined && !this.#closed) this.#flushQueue(true);
     this.#closeWindow();
     const writable = this.#writable;
     writable.off("drain", this.#onDrain);
@@ -229,9 +231,9 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     this.#flushQueue();
   };
 
-  /** Hand every queued line to the stream, in batches, until it needs a drain. */
-  #flushQueue(): void {
-    while (!this.#waitingForDrain && this.#lines.length > 0) {
+  /** Hand every queued line to the stream, in batches, until it needs a drain (`force`: all of them). */
+  #flushQueue(force = false): void {
+    while ((force || !this.#waitingForDrain) && this.#lines.length > 0) {
       const lines = this.#lines;
       const callbacks = this.#callbacks;
       let count = 0;

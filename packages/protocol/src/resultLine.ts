@@ -10,6 +10,8 @@ const RESULT_FIRST = '{"result":';
 const ID_AFTER_RESULT = ',"jsonrpc":"2.0","id":';
 const ID_FIRST = '{"jsonrpc":"2.0","id":';
 const RESULT_AFTER_ID = ',"result":';
+/** Nesting the cheap check follows (one bit per level in a safe integer); a deeper result is parsed. */
+const MAX_TRACKED_DEPTH = 52;
 /** Ids this side mints stay far below 2^53: at most 15 digits are read. */
 const MAX_ID_DIGITS = 15;
 
@@ -67,7 +69,10 @@ function fill(
  * `indexOf`, so text costs little; brackets are counted.
  */
 function closingBrace(line: string, start: number, end: number): number {
+  // Open brackets as bits, 1 for `{` and 0 for `[`, innermost lowest: each closing bracket must match its kind.
+  // Deeper than MAX_TRACKED_DEPTH, the parser decides.
   let depth = 0;
+  let kinds = 0;
   for (let index = start; index < end; index++) {
     const code = line.charCodeAt(index);
     if (code === 0x22) {
@@ -79,8 +84,14 @@ function closingBrace(line: string, start: number, end: number): number {
         while (line.charCodeAt(index - 1 - backslashes) === 0x5c) backslashes++;
         if (backslashes % 2 === 0) break;
       }
-    } else if (code === 0x7b || code === 0x5b) depth++;
-    else if ((code === 0x7d || code === 0x5d) && --depth === 0) return index;
+    } else if (code === 0x7b || code === 0x5b) {
+      if (++depth > MAX_TRACKED_DEPTH) return -1;
+      kinds = kinds * 2 + (code === 0x7b ? 1 : 0);
+    } else if (code === 0x7d || code === 0x5d) {
+      if (depth === 0 || kinds % 2 !== (code === 0x7d ? 1 : 0)) return -1;
+      kinds = Math.floor(kinds / 2);
+      if (--depth === 0) return index;
+    }
   }
   return -1;
 }

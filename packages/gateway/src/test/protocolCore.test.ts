@@ -122,13 +122,19 @@ describe("the protocol core, end to end", function () {
     const session = await harness.start({
       backends: { f: backends.fixture(["--marker", marker, "--list-delay", "1200"], { timeout: 2 }) },
     });
-    // Alone, each fits in the 2 s timeout; together they do not.
+    // Alone, each fits in the 2 s timeout; together they do not: with a deadline each, the call would succeed.
     const result = await session.client.callTool(useToolRequest("f", "slow", { ms: 1500 }));
-    expect(result.isError).to.equal(true);
-    expect(textOf(result)).to.include('backend "f" timed out after 2 s while calling tool "slow"');
-    expect(await waitFor(async () => (await markedLines(marker, "cancelled")).length === 1, 10_000)).to.equal(
-      true,
+    expect(result.isError, textOf(result)).to.equal(true);
+    // The real time is stated (to a tenth of a second); on a slow machine the start may eat the deadline before
+    // the call is sent.
+    const text = textOf(result);
+    expect(text).to.match(
+      /^backend "f" timed out after 2(\.\d)? s( \(its timeout is 2 s\))? while (calling tool "slow"|listing its tools)/,
     );
+    if (text.includes("calling tool")) {
+      const cancelled = async (): Promise<boolean> => (await markedLines(marker, "cancelled")).length === 1;
+      expect(await waitFor(cancelled, 10_000)).to.equal(true);
+    }
   });
 
   it("holds no more than the high-water mark plus one reply while the client does not read, and delivers every reply after", async () => {
@@ -192,6 +198,46 @@ describe("the protocol core, end to end", function () {
       await served;
     } finally {
       clearInterval(sample);
+      await gateway.close();
+    }
+  });
+
+  it("reads the backends again when a client that stopped reading goes away, so the other clients are served", async () => {
+    const config = parseConfig({ backends: { f: backends.fixture([], { maxInFlight: 1024 }) } });
+    const gateway = createGateway(config, { logger: createSilentLogger() });
+    try {
+      const stalledInput = new PassThrough();
+      const stalledOutput = new Writable({
+        highWaterMark: 16 * 1024,
+        write(_chunk, _encoding, _callback) {
+          // Never completes: this client has stopped reading.
+        },
+      });
+      const stalledServed = gateway.serve(stalledInput, stalledOutput);
+      stalledInput.write(`${JSON.stringify(INITIALIZE)}\n`);
+      const text = "x".repeat(100 * 1024);
+      for (let id = 1; id <= 30; id++) {
+        stalledInput.write(`${callLine(String(id), "f", "echo", JSON.stringify({ text }))}\n`);
+      }
+      expect(await waitFor(() => gateway.pool.isReadingPaused, 30_000)).to.equal(true);
+
+      const input = new PassThrough();
+      const output = new PassThrough();
+      let received = "";
+      output.on("data", (chunk: Buffer) => (received += chunk.toString("utf8")));
+      const served = gateway.serve(input, output);
+      input.write(`${JSON.stringify({ ...INITIALIZE, id: 100 })}\n`);
+      input.write(`${callLine("101", "f", "echo", '{"text":"other client"}')}\n`);
+      // The stalled client goes away: its connection closes and must not keep the backends paused.
+      stalledOutput.destroy();
+      await stalledServed;
+      expect(await waitFor(() => received.includes('"id":101'), 30_000)).to.equal(true);
+      const reply = received.split("\n").find((line) => line.includes('"id":101'))!;
+      expect(textOf((JSON.parse(reply) as { result: unknown }).result)).to.equal("other client");
+      expect(gateway.pool.isReadingPaused).to.equal(false);
+      input.end();
+      await served;
+    } finally {
       await gateway.close();
     }
   });

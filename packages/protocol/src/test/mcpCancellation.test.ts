@@ -6,6 +6,7 @@ import {
   createRawPeerConnection,
   deferred,
   MUST_HAPPEN_WITHIN_MS,
+  nextTurn,
   useCleanups,
   whenAborted,
 } from "./fixtures/connectionPair.js";
@@ -162,6 +163,9 @@ describe("MCP cancellation", () => {
       });
       peer.sendMessage({ jsonrpc: "2.0", id: 2, method: "ping" });
       expect(await peer.nextLine()).to.equal('{"jsonrpc":"2.0","id":2,"result":{}}');
+      // The cancelled handler's result settled in the meantime: nothing was written for it.
+      await nextTurn();
+      expect(peer.unreadLines).to.deep.equal([]);
     });
 
     it("cancels a request whose cancellation arrives in the same chunk, writing no response for it", async () => {

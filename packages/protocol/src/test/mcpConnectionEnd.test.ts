@@ -1,5 +1,7 @@
 import { expect } from "chai";
+import { PassThrough } from "node:stream";
 import { ErrorCode } from "../errors.js";
+import { createMcpConnection } from "../mcpConnection.js";
 import type { McpConnection, McpConnectionOptions } from "../mcpConnectionTypes.js";
 import { RequestError, RequestErrorCode } from "../requestError.js";
 import {
@@ -9,6 +11,7 @@ import {
   whenAborted,
 } from "./fixtures/connectionPair.js";
 import type { RawPeer } from "./fixtures/connectionPair.js";
+import { heldSink } from "./fixtures/heldSink.js";
 import { rejectionOf } from "./fixtures/rejectionOf.js";
 
 describe("the readable ending", () => {
@@ -143,5 +146,29 @@ describe("the readable ending", () => {
 
   it("rejects a bad endGraceMs", () => {
     expect(() => start({ endGraceMs: -1 })).to.throw(TypeError, /endGraceMs/);
+  });
+});
+
+describe("the readable ending while the writer is backed up", () => {
+  it("hands every reply to the stream, those waiting for 'drain' included, before it closes", async () => {
+    const input = new PassThrough();
+    const { sink, received, releaseAll } = heldSink(1024);
+    const connection = createMcpConnection(input, sink, { writeHighWaterMark: 1024 });
+    const big = "x".repeat(4096);
+    connection.onRequest("work", (params) => ({ echo: (params as { n: number }).n, big }));
+    connection.listen();
+    const closed = new Promise<void>((resolve) => connection.onClose(resolve));
+    input.end(
+      [1, 2, 3, 4].map((n) => `{"jsonrpc":"2.0","id":${n},"method":"work","params":{"n":${n}}}\n`).join(""),
+    );
+    await closed;
+    releaseAll();
+    await new Promise<void>((resolve) => sink.end(resolve));
+    const ids = received
+      .join("")
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => (JSON.parse(line) as { id: number; result: { big: string } }).id);
+    expect(ids).to.deep.equal([1, 2, 3, 4]);
   });
 });

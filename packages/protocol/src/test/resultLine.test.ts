@@ -47,6 +47,8 @@ describe("matchResultLine", () => {
       ["a member between the result and jsonrpc", '{"result":{"a":1},"x":{"b":2},"jsonrpc":"2.0","id":1}'],
       ["an error beside the result", '{"result":{},"error":{"code":1,"message":"x"},"jsonrpc":"2.0","id":1}'],
       ["a result that does not close", '{"jsonrpc":"2.0","id":1,"result":{"a":"}"}'],
+      ["brackets of the wrong kind", '{"result":{"x":[}{]},"jsonrpc":"2.0","id":3}'],
+      ["a bracket closing nothing", '{"result":{"x":]},"jsonrpc":"2.0","id":3}'],
       ["a short line", '{"result":{},"id":1}'],
     ];
     for (const [what, line] of others) expect(match(line!), what).to.equal(undefined);
