@@ -97,9 +97,13 @@ describe("the protocol core, end to end", function () {
 
   it("answers calls over maxInFlight with a busy result at once, while the earlier calls go on", async () => {
     const session = await harness.start({ backends: { f: backends.fixture([], { maxInFlight: 2 }) } });
+    // Started, with its tool list cached: the calls below reach the pool in the order they are sent.
+    expect(textOf(await session.client.callTool(useToolRequest("f", "echo", { text: "warm" })))).to.equal(
+      "warm",
+    );
     let slowSettled = 0;
     const slow = [0, 1].map(() =>
-      session.client.callTool(useToolRequest("f", "slow", { ms: 1500 })).then((result) => {
+      session.client.callTool(useToolRequest("f", "slow", { ms: 3000 })).then((result) => {
         slowSettled++;
         return result;
       }),
@@ -113,7 +117,7 @@ describe("the protocol core, end to end", function () {
       expect(result.isError).to.equal(true);
       expect(textOf(result)).to.include('backend "f" is busy');
     }
-    for (const result of await Promise.all(slow)) expect(textOf(result)).to.equal("slept 1500 ms");
+    for (const result of await Promise.all(slow)) expect(textOf(result)).to.equal("slept 3000 ms");
     expect(textOf(await session.client.callTool(useToolRequest("f", "echo", { text: "x" })))).to.equal("x");
   });
 
