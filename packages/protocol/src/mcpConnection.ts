@@ -26,6 +26,7 @@ import type {
   RequestHandler,
   RequestOptions,
 } from "./mcpConnectionTypes.js";
+import { Listeners } from "./listeners.js";
 import { McpHandlers } from "./mcpHandlers.js";
 import { McpMethod } from "./mcpTypes.js";
 import { NdjsonMessageReader } from "./ndjsonMessageReader.js";
@@ -65,8 +66,8 @@ class Connection implements McpConnection {
   readonly #outgoing: OutgoingRequests;
   readonly #inbound = new InboundRequests();
   readonly #handlers = new McpHandlers();
-  readonly #errorListeners = new Set<(error: Error) => void>();
-  readonly #closeListeners = new Set<() => void>();
+  readonly #errorListeners = new Listeners<Error>();
+  readonly #closeListeners = new Listeners<void>();
   readonly #options: ConnectionSettings;
   readonly #match: ResultLineMatch = { id: 0, start: 0, end: 0 };
   #nextId = 0;
@@ -215,13 +216,11 @@ class Connection implements McpConnection {
   }
 
   onError(listener: (error: Error) => void): Disposable {
-    this.#errorListeners.add(listener);
-    return { dispose: () => this.#errorListeners.delete(listener) };
+    return this.#errorListeners.add(listener);
   }
 
   onClose(listener: () => void): Disposable {
-    this.#closeListeners.add(listener);
-    return { dispose: () => this.#closeListeners.delete(listener) };
+    return this.#closeListeners.add(listener);
   }
 
   dispose(reason?: Error): void {
@@ -242,15 +241,8 @@ class Connection implements McpConnection {
     // The reader lets go of the readable's 'error' event: a late error must still not crash the process.
     if (!this.#readable.listeners("error").includes(ignoreStreamError))
       this.#readable.on("error", ignoreStreamError);
-    const listeners = [...this.#closeListeners];
+    this.#closeListeners.emit(undefined, (listenerError) => this.#emitError(toError(listenerError)));
     this.#closeListeners.clear();
-    for (const listener of listeners) {
-      try {
-        listener();
-      } catch (listenerError) {
-        this.#emitError(toError(listenerError));
-      }
-    }
   }
 
   #setPaused(bit: number, paused: boolean): void {
@@ -403,13 +395,8 @@ class Connection implements McpConnection {
   }
 
   #emitError(error: Error): void {
-    for (const listener of [...this.#errorListeners]) {
-      try {
-        listener(error);
-      } catch {
-        // A listener's failure must not stop the others nor escape into a stream handler.
-      }
-    }
+    // A listener's failure must not stop the others nor escape into a stream handler.
+    this.#errorListeners.emit(error, () => {});
   }
 }
 
