@@ -5,10 +5,10 @@ import {
   createConnectionPair,
   createRawPeerConnection,
   deferred,
-  MUST_HAPPEN_WITHIN_MS,
   nextTurn,
   useCleanups,
   whenAborted,
+  whenClosed,
 } from "./fixtures/connectionPair.js";
 import type { RawPeer } from "./fixtures/connectionPair.js";
 import { rejectionOf } from "./fixtures/rejectionOf.js";
@@ -243,16 +243,7 @@ describe("MCP cancellation", () => {
       expect(await peer.nextMessage()).to.deep.equal({ jsonrpc: "2.0", id: 1, result: {} });
       // With no grace deadline, the connection closes on the end of the stream only once no request of the peer
       // is left in flight: the cancelled one must be gone.
-      const closed = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error("the connection did not close")),
-          MUST_HAPPEN_WITHIN_MS,
-        );
-        connection.onClose(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      const closed = whenClosed(connection);
       peer.toConnection.end();
       await closed;
       // Nothing was written for the cancelled request.

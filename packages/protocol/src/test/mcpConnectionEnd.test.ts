@@ -4,12 +4,7 @@ import { ErrorCode } from "../errors.js";
 import { createMcpConnection } from "../mcpConnection.js";
 import type { McpConnection, McpConnectionOptions } from "../mcpConnectionTypes.js";
 import { RequestError, RequestErrorCode } from "../requestError.js";
-import {
-  createRawPeerConnection,
-  deferred,
-  MUST_HAPPEN_WITHIN_MS,
-  whenAborted,
-} from "./fixtures/connectionPair.js";
+import { createRawPeerConnection, deferred, whenAborted, whenClosed } from "./fixtures/connectionPair.js";
 import type { RawPeer } from "./fixtures/connectionPair.js";
 import { heldSink } from "./fixtures/heldSink.js";
 import { rejectionOf } from "./fixtures/rejectionOf.js";
@@ -27,20 +22,6 @@ describe("the readable ending", () => {
     made.connection.onClose(() => events.push("close"));
     made.connection.onRequest("ping", () => ({}));
     return made;
-  }
-
-  function whenClosed(connection: McpConnection): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (connection.isClosed) return resolve();
-      const timer = setTimeout(
-        () => reject(new Error("the connection did not close")),
-        MUST_HAPPEN_WITHIN_MS,
-      );
-      connection.onClose(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 
   afterEach(() => {
