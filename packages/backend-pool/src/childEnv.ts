@@ -1,6 +1,7 @@
 /**
  * Variables a child gets from the parent's environment when `inheritEnv` is off: what a program needs to
- * find binaries, its home, its locale and its temp directory, plus what Windows needs to run at all.
+ * find binaries, its home, its locale and its temp directory, the network's proxies and certificate bundles, plus
+ * what Windows needs to run at all.
  * Matched case-insensitively (Windows environments are case-insensitive).
  */
 export const ENV_ALLOWLIST: readonly string[] = [
@@ -22,6 +23,16 @@ export const ENV_ALLOWLIST: readonly string[] = [
   "DOCKER_CONFIG",
   "DOCKER_CERT_PATH",
   "DOCKER_TLS_VERIFY",
+  // Proxies and certificate bundles (matched in either case: `https_proxy` too), so that `npx -y`, `uvx` and the
+  // backends themselves reach the network behind a corporate proxy or a TLS-inspecting one.
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "ALL_PROXY",
+  "NODE_EXTRA_CA_CERTS",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "REQUESTS_CA_BUNDLE",
   // Windows
   "SystemRoot",
   "SystemDrive",

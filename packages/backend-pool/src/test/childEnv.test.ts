@@ -22,6 +22,31 @@ describe("buildChildEnv", () => {
     expect(env).to.not.have.property("GITHUB_TOKEN");
   });
 
+  it("passes proxy and certificate variables, in either case", () => {
+    const env = buildChildEnv(undefined, {
+      parentEnv: {
+        ...parentEnv,
+        HTTPS_PROXY: "http://proxy:3128",
+        http_proxy: "http://proxy:3128",
+        no_proxy: "localhost",
+        NODE_EXTRA_CA_CERTS: "/etc/ca.pem",
+        SSL_CERT_FILE: "/etc/ca.pem",
+        SSL_CERT_DIR: "/etc/certs",
+        REQUESTS_CA_BUNDLE: "/etc/ca.pem",
+      },
+    });
+    expect(env).to.include({
+      HTTPS_PROXY: "http://proxy:3128",
+      http_proxy: "http://proxy:3128",
+      no_proxy: "localhost",
+      NODE_EXTRA_CA_CERTS: "/etc/ca.pem",
+      SSL_CERT_FILE: "/etc/ca.pem",
+      SSL_CERT_DIR: "/etc/certs",
+      REQUESTS_CA_BUNDLE: "/etc/ca.pem",
+    });
+    expect(env).to.not.have.property("AWS_SECRET_ACCESS_KEY");
+  });
+
   it("passes the whole environment with inheritEnv", () => {
     const env = buildChildEnv(undefined, { parentEnv, inheritEnv: true });
     expect(env.AWS_SECRET_ACCESS_KEY).to.equal("canary-secret");
