@@ -33,7 +33,7 @@ import { NdjsonMessageReader } from "./ndjsonMessageReader.js";
 import { NdjsonMessageWriter } from "./ndjsonMessageWriter.js";
 import { OutgoingRequest, OutgoingRequests } from "./outgoingRequests.js";
 import { RawJson } from "./rawJson.js";
-import { closedError, RequestError, RequestErrorCode } from "./requestError.js";
+import { abortedError, closedError, RequestError, RequestErrorCode } from "./requestError.js";
 import { matchResultLine } from "./resultLine.js";
 import type { ResultLineMatch } from "./resultLine.js";
 
@@ -156,15 +156,7 @@ class Connection implements McpConnection {
     }
     const signal = options.signal;
     // Never sent, so nothing to cancel.
-    if (signal?.aborted === true) {
-      return Promise.reject(
-        new RequestError(RequestErrorCode.Aborted, `Request ${method} was aborted`, {
-          method,
-          elapsedMs: 0,
-          cause: signal.reason,
-        }),
-      );
-    }
+    if (signal?.aborted === true) return Promise.reject(abortedError(method, 0, signal.reason));
     const id = this.#nextId++;
     const line = requestLine(id, method, params);
     if (typeof line !== "string") return Promise.reject(line);

@@ -1,6 +1,6 @@
 import type { CancelSignal } from "./mcpConnectionTypes.js";
 import { McpMethod } from "./mcpTypes.js";
-import { RequestError, RequestErrorCode } from "./requestError.js";
+import { abortedError, RequestError, RequestErrorCode } from "./requestError.js";
 
 /** One request sent to the peer and not yet settled. It is its own `'abort'` listener (no closure per request). */
 export class OutgoingRequest {
@@ -92,13 +92,7 @@ export class OutgoingRequests {
     if (!this.take(request)) return;
     const reason: unknown = request.signal?.reason;
     this.#cancelAtPeer(request, describeAbortReason(reason));
-    request.reject(
-      new RequestError(RequestErrorCode.Aborted, `Request ${request.method} was aborted`, {
-        method: request.method,
-        elapsedMs: Math.round(performance.now() - request.startedAt),
-        cause: reason,
-      }),
-    );
+    request.reject(abortedError(request.method, Math.round(performance.now() - request.startedAt), reason));
   }
 
   /** Reject request `id` with `error`, sending nothing. False when no such request is pending. */

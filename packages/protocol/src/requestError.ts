@@ -67,6 +67,15 @@ export function isRequestError(value: unknown, code?: RequestErrorCode): value i
   return value instanceof RequestError && (code === undefined || value.code === code);
 }
 
+/** Aborted: the caller's signal aborted `method` (its reason is the `cause`) after `elapsedMs`. */
+export function abortedError(method: string, elapsedMs: number, reason: unknown): RequestError {
+  return new RequestError(RequestErrorCode.Aborted, `Request ${method} was aborted`, {
+    method,
+    elapsedMs,
+    cause: reason,
+  });
+}
+
 /** ConnectionClosed: the connection closed before `method` got a reply. */
 export function closedError(method: string | undefined, cause?: unknown): RequestError {
   return new RequestError(
