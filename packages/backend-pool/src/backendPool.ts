@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ErrorCode, MAX_TIMER_MS, McpMethod, ProtocolError } from "@mcpware/protocol";
+import { ErrorCode, Listeners, MAX_TIMER_MS, McpMethod, ProtocolError } from "@mcpware/protocol";
 import type { ClientCapabilities, Implementation } from "@mcpware/protocol";
 import { Backend } from "./backend.js";
 import type { BackendHost } from "./backend.js";
@@ -19,8 +19,6 @@ import type {
   StateChangeEvent,
   StderrLine,
 } from "./types.js";
-
-type Listener<E> = (event: E) => void;
 
 /**
  * Owns the processes of many MCP servers, keyed by name (unique case-insensitively, matched exactly).
@@ -42,11 +40,11 @@ type Listener<E> = (event: E) => void;
  */
 export class BackendPool implements AsyncDisposable {
   readonly #backends = new Map<string, Backend>();
-  readonly #stateListeners = new Set<Listener<StateChangeEvent>>();
-  readonly #notificationListeners = new Set<Listener<BackendNotificationEvent>>();
-  readonly #stderrListeners = new Set<Listener<StderrLine>>();
-  readonly #diagnosticListeners = new Set<Listener<BackendDiagnosticEvent>>();
-  readonly #spawnListeners = new Set<Listener<SpawnEvent>>();
+  readonly #stateListeners = new Listeners<StateChangeEvent>();
+  readonly #notificationListeners = new Listeners<BackendNotificationEvent>();
+  readonly #stderrListeners = new Listeners<StderrLine>();
+  readonly #diagnosticListeners = new Listeners<BackendDiagnosticEvent>();
+  readonly #spawnListeners = new Listeners<SpawnEvent>();
   readonly #host: BackendHost;
   #requestHandler: BackendRequestHandler | undefined;
   #readingPaused = false;
@@ -233,27 +231,27 @@ export class BackendPool implements AsyncDisposable {
 
   /** State changes of every backend (`error` set for crashed / circuit-open). */
   onStateChange(listener: (event: StateChangeEvent) => void): Disposable {
-    return this.#listen(this.#stateListeners, listener);
+    return this.#stateListeners.add(listener);
   }
 
   /** Every notification from a backend except progress routed to a request's `onProgress`. */
   onNotification(listener: (event: BackendNotificationEvent) => void): Disposable {
-    return this.#listen(this.#notificationListeners, listener);
+    return this.#notificationListeners.add(listener);
   }
 
   /** Every stderr line of every backend (also kept in each backend's bounded tail). */
   onStderr(listener: (line: StderrLine) => void): Disposable {
-    return this.#listen(this.#stderrListeners, listener);
+    return this.#stderrListeners.add(listener);
   }
 
   /** Every process spawned (pid known, handshake not yet done). */
   onSpawn(listener: (event: SpawnEvent) => void): Disposable {
-    return this.#listen(this.#spawnListeners, listener);
+    return this.#spawnListeners.add(listener);
   }
 
   /** Diagnostics: stdout noise, over-cap messages, stream and listener errors, cleanup failures. */
   onDiagnostic(listener: (event: BackendDiagnosticEvent) => void): Disposable {
-    return this.#listen(this.#diagnosticListeners, listener);
+    return this.#diagnosticListeners.add(listener);
   }
 
   /**
@@ -371,32 +369,19 @@ export class BackendPool implements AsyncDisposable {
     return await handler(event);
   }
 
-  #listen<E>(listeners: Set<Listener<E>>, listener: Listener<E>): Disposable {
-    if (typeof listener !== "function")
-      throw new TypeError(`listener must be a function, got ${typeof listener}`);
-    // Wrapped so the same function can be added twice and each Disposable removes its own registration.
-    const entry: Listener<E> = (event) => listener(event);
-    listeners.add(entry);
-    return { dispose: () => void listeners.delete(entry) };
-  }
-
-  #emit<E>(listeners: Set<Listener<E>>, event: E, backend: string | undefined): void {
-    for (const listener of [...listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        if (listeners === this.#diagnosticListeners) continue;
-        this.#emit(
-          this.#diagnosticListeners,
-          {
-            backend: backend ?? "",
-            kind: "listener-error",
-            message: `a listener threw: ${String(error)}`,
-            error: error as Error,
-          },
-          undefined,
-        );
-      }
-    }
+  #emit<E>(listeners: Listeners<E>, event: E, backend: string | undefined): void {
+    listeners.emit(event, (error) => {
+      if (listeners === this.#diagnosticListeners) return;
+      this.#emit(
+        this.#diagnosticListeners,
+        {
+          backend: backend ?? "",
+          kind: "listener-error",
+          message: `a listener threw: ${String(error)}`,
+          error: error as Error,
+        },
+        undefined,
+      );
+    });
   }
 }

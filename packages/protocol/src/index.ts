@@ -17,6 +17,7 @@ export {
 } from "./ndjsonMessageWriter.js";
 export type { NdjsonWriterOptions } from "./ndjsonMessageWriter.js";
 export { RawJson } from "./rawJson.js";
+export { Listeners } from "./listeners.js";
 export { MAX_TIMER_MS, normalizeTimeoutMs, raceAbort } from "./deadlines.js";
 export { isObject } from "./jsonRpcShape.js";
 export { createMcpConnection } from "./mcpConnection.js";

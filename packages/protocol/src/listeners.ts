@@ -8,9 +8,15 @@ import type { Disposable } from "./mcpConnectionTypes.js";
 export class Listeners<E> {
   readonly #listeners = new Set<(event: E) => void>();
 
+  /** Throws a `TypeError` for a listener that is not a function. */
   add(listener: (event: E) => void): Disposable {
-    this.#listeners.add(listener);
-    return { dispose: () => this.#listeners.delete(listener) };
+    if (typeof listener !== "function") {
+      throw new TypeError(`listener must be a function, got ${typeof listener}`);
+    }
+    // Wrapped so the same function can be added twice and each Disposable removes its own registration.
+    const entry = (event: E): void => listener(event);
+    this.#listeners.add(entry);
+    return { dispose: () => void this.#listeners.delete(entry) };
   }
 
   /** Call every listener with `event` (the ones added meanwhile wait for the next event). */
