@@ -112,6 +112,18 @@ export class Backend {
     const process = this.#supervisor.readyProcess(options.signal);
     this.#enter();
     if (process === undefined) return this.#requestWhenStarted(method, params, options, timeoutMs, startedAt);
+    return this.#send(process, method, params, options, timeoutMs, startedAt);
+  }
+
+  /** Send on a ready process; its settling leaves the in-flight count and records a reply or a timeout. */
+  #send(
+    process: BackendProcess,
+    method: string,
+    params: unknown,
+    options: PoolRequestOptions,
+    timeoutMs: number,
+    startedAt: number,
+  ): Promise<unknown> {
     return process
       .request(method, params, {
         signal: options.signal,
@@ -170,15 +182,7 @@ export class Backend {
       linked.dispose();
     }
     const remainingMs = Math.max(0, timeoutMs - (performance.now() - startedAt));
-    return process
-      .request(method, params, {
-        signal: caller,
-        timeoutMs: remainingMs,
-        startedAt,
-        raw: options.raw,
-        onProgress: options.onProgress,
-      })
-      .then(this.#settled, this.#failed);
+    return this.#send(process, method, params, options, remainingMs, startedAt);
   }
 
   /** Send a notification if a process is running (after its start, if starting); otherwise nothing to tell. */
