@@ -23,19 +23,7 @@ describe("buildChildEnv", () => {
   });
 
   it("passes proxy and certificate variables, in either case", () => {
-    const env = buildChildEnv(undefined, {
-      parentEnv: {
-        ...parentEnv,
-        HTTPS_PROXY: "http://proxy:3128",
-        http_proxy: "http://proxy:3128",
-        no_proxy: "localhost",
-        NODE_EXTRA_CA_CERTS: "/etc/ca.pem",
-        SSL_CERT_FILE: "/etc/ca.pem",
-        SSL_CERT_DIR: "/etc/certs",
-        REQUESTS_CA_BUNDLE: "/etc/ca.pem",
-      },
-    });
-    expect(env).to.include({
+    const network = {
       HTTPS_PROXY: "http://proxy:3128",
       http_proxy: "http://proxy:3128",
       no_proxy: "localhost",
@@ -43,7 +31,9 @@ describe("buildChildEnv", () => {
       SSL_CERT_FILE: "/etc/ca.pem",
       SSL_CERT_DIR: "/etc/certs",
       REQUESTS_CA_BUNDLE: "/etc/ca.pem",
-    });
+    };
+    const env = buildChildEnv(undefined, { parentEnv: { ...parentEnv, ...network } });
+    expect(env).to.include(network);
     expect(env).to.not.have.property("AWS_SECRET_ACCESS_KEY");
   });
 
