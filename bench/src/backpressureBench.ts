@@ -4,14 +4,13 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { BenchContext } from "./benchContext.js";
 import { LEFTOVER_GRACE_MS, REQUEST_TIMEOUT_MS } from "./benchSession.js";
 import { backendNames, writeGatewayConfig } from "./gatewayConfig.js";
-import { readRssBytes } from "./procfs.js";
+import { BYTES_PER_MIB, readRssBytes, rssMiB } from "./procfs.js";
 import { RawClient, type RawResponse } from "./rawClient.js";
 import { roundTo3 } from "./stats.js";
 
 /** The backend's in-flight limit in the gateway config of item 8: every request is let through to the backend. */
 export const BACKPRESSURE_MAX_IN_FLIGHT = 2048;
 
-const BYTES_PER_MIB = 1024 * 1024;
 const INITIALIZE_TIMEOUT_MS = 30_000;
 const VALIDATE_TIMEOUT_MS = 60_000;
 /** Pause after the warm-up call before the idle RSS is read. */
@@ -277,10 +276,4 @@ class RssSampler {
     this.samples++;
     this.peakMiB = Math.max(this.peakMiB, roundTo3(bytes / BYTES_PER_MIB));
   }
-}
-
-function rssMiB(pid: number): number {
-  const bytes = readRssBytes(pid);
-  if (bytes === undefined) throw new Error(`cannot read VmRSS of pid ${pid} (gone, or not Linux)`);
-  return roundTo3(bytes / BYTES_PER_MIB);
 }

@@ -1,8 +1,8 @@
 import type { FramingItemResult } from "./framingItem.js";
 import { formatNumber, type TableRow } from "./markdownReport.js";
+import { BYTES_PER_MIB } from "./procfs.js";
 
 const DASH = "—";
-const BYTES_PER_MIB = 1024 * 1024;
 
 /** A message size as the table prints it (`200 B`, `10 KiB`, `1 MiB`). */
 export function formatMessageSize(bytes: number): string {

@@ -1,11 +1,10 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { type BenchContext, withSession } from "./benchContext.js";
 import type { BenchSession } from "./benchSession.js";
-import { readRssBytes } from "./procfs.js";
+import { BYTES_PER_MIB, readRssBytes, rssMiB } from "./procfs.js";
 import { roundTo3 } from "./stats.js";
 import { runCalls, warmUp } from "./callLoops.js";
 
-const BYTES_PER_MIB = 1024 * 1024;
 /** Pause before reading RSS so that in-flight work and the sockets' buffers settle. */
 const SETTLE_MS = 1000;
 /** RSS is sampled after every chunk of this many calls (often enough for the trend to see through GC cycles). */
@@ -106,12 +105,6 @@ export function slope(samples: readonly { readonly calls: number; readonly rssMi
     variance += (sample.calls - meanX) ** 2;
   }
   return variance === 0 ? 0 : covariance / variance;
-}
-
-function rssMiB(pid: number): number {
-  const bytes = readRssBytes(pid);
-  if (bytes === undefined) throw new Error(`cannot read VmRSS of pid ${pid} (gone, or not Linux)`);
-  return roundTo3(bytes / BYTES_PER_MIB);
 }
 
 function backendsRss(session: BenchSession): BackendsRss {

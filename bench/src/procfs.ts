@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { roundTo3 } from "./stats.js";
 import { setTimeout as delay } from "node:timers/promises";
 
 const BYTES_PER_KIB = 1024;
@@ -105,4 +106,13 @@ export async function killLeftovers(pids: readonly number[], graceMs: number): P
   }
   for (const pid of alive) killQuietly(pid, "SIGKILL");
   return alive;
+}
+
+export const BYTES_PER_MIB = 1024 * 1024;
+
+/** A process's VmRSS in MiB (3 decimals); throws when it cannot be read. */
+export function rssMiB(pid: number): number {
+  const bytes = readRssBytes(pid);
+  if (bytes === undefined) throw new Error(`cannot read VmRSS of pid ${pid} (gone, or not Linux)`);
+  return roundTo3(bytes / BYTES_PER_MIB);
 }
