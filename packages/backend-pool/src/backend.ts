@@ -1,4 +1,4 @@
-import type { CancelSignal, ClientCapabilities, Implementation } from "@mcpware/protocol";
+import type { CancelSignal, ClientCapabilities, Implementation, LoggingLevel } from "@mcpware/protocol";
 import { setMaxListeners } from "node:events";
 import { anySignal } from "./anySignal.js";
 import { BackendError, BackendErrorCode } from "./backendError.js";
@@ -24,7 +24,10 @@ import type {
 export interface BackendHost {
   instanceId: string;
   clientInfo: Implementation;
+  /** Read at each start: what the client behind the pool can honour. */
   clientCapabilities: ClientCapabilities;
+  /** The log level the client asked for, sent to each backend that logs once it starts; unset: none. */
+  loggingLevel: LoggingLevel | undefined;
   emitState(event: StateChangeEvent): void;
   emitNotification(event: BackendNotificationEvent): void;
   emitStderr(line: StderrLine): void;
@@ -112,7 +115,7 @@ export class Backend {
     const process = this.#supervisor.readyProcess(options.signal);
     this.#enter();
     if (process === undefined) return this.#requestWhenStarted(method, params, options, timeoutMs, startedAt);
-    return this.#send(process, method, params, options, timeoutMs, startedAt);
+    return this.#send(process, method, params, options, timeoutMs, startedAt, this.spec.maxCallDurationMs);
   }
 
   /** Send on a ready process; its settling leaves the in-flight count and records a reply or a timeout. */
@@ -123,11 +126,13 @@ export class Backend {
     options: PoolRequestOptions,
     timeoutMs: number,
     startedAt: number,
+    maxTotalMs: number,
   ): Promise<unknown> {
     return process
       .request(method, params, {
         signal: options.signal,
         timeoutMs,
+        maxTotalMs,
         startedAt,
         raw: options.raw,
         onProgress: options.onProgress,
@@ -181,13 +186,20 @@ export class Backend {
       clearTimeout(timer);
       linked.dispose();
     }
-    const remainingMs = Math.max(0, timeoutMs - (performance.now() - startedAt));
-    return this.#send(process, method, params, options, remainingMs, startedAt);
+    const elapsedMs = performance.now() - startedAt;
+    const remainingMs = Math.max(0, timeoutMs - elapsedMs);
+    const totalLeftMs = Math.max(0, this.spec.maxCallDurationMs - elapsedMs);
+    return this.#send(process, method, params, options, remainingMs, startedAt, totalLeftMs);
   }
 
   /** Send a notification if a process is running (after its start, if starting); otherwise nothing to tell. */
   notify(method: string, params: unknown): Promise<void> {
     return this.#supervisor.notify(method, params);
+  }
+
+  /** Tell the running process (once started, if starting) the client's log level, if it logs. */
+  applyLoggingLevel(level: LoggingLevel): Promise<void> {
+    return this.#supervisor.applyLoggingLevel(level);
   }
 
   /** Stop or go on reading the stdout of every process of this backend. */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ErrorCode, Listeners, MAX_TIMER_MS, McpMethod, ProtocolError } from "@mcpware/protocol";
-import type { ClientCapabilities, Implementation } from "@mcpware/protocol";
+import type { ClientCapabilities, Implementation, LoggingLevel } from "@mcpware/protocol";
 import { Backend } from "./backend.js";
 import type { BackendHost } from "./backend.js";
 import { BackendError, BackendErrorCode } from "./backendError.js";
@@ -64,16 +64,10 @@ export class BackendPool implements AsyncDisposable {
     if (typeof clientInfo.name !== "string" || typeof clientInfo.version !== "string") {
       throw new TypeError(`BackendPool option "clientInfo" must have string name and version`);
     }
-    const clientCapabilities: ClientCapabilities = options.clientCapabilities ?? {};
-    if (
-      typeof clientCapabilities !== "object" ||
-      clientCapabilities === null ||
-      Array.isArray(clientCapabilities)
-    ) {
-      throw new TypeError(
-        `BackendPool option "clientCapabilities" must be an object, got ${String(clientCapabilities)}`,
-      );
-    }
+    const clientCapabilities = checkCapabilities(
+      options.clientCapabilities ?? {},
+      'option "clientCapabilities"',
+    );
     const instanceId = options.instanceId ?? randomUUID().slice(0, 8);
     if (typeof instanceId !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(instanceId)) {
       throw new TypeError(
@@ -86,6 +80,7 @@ export class BackendPool implements AsyncDisposable {
       instanceId,
       clientInfo,
       clientCapabilities,
+      loggingLevel: undefined,
       emitState: (event) => this.#emit(this.#stateListeners, event, event.backend),
       emitNotification: (event) => this.#emit(this.#notificationListeners, event, event.backend),
       emitStderr: (line) => this.#emit(this.#stderrListeners, line, line.backend),
@@ -95,6 +90,27 @@ export class BackendPool implements AsyncDisposable {
       isReadingPaused: () => this.#readingPaused,
       readingResumedAt: () => this.#readingResumedAt,
     };
+  }
+
+  /**
+   * The client capabilities declared to backends started from now on (running ones keep what they were told:
+   * MCP has no way to change them in a session). Only what the caller can honour, e.g. what its own client
+   * declared when the caller relays sampling, elicitation and roots. Throws a TypeError for a non-object.
+   */
+  setClientCapabilities(capabilities: ClientCapabilities): void {
+    this.#host.clientCapabilities = checkCapabilities(capabilities, "clientCapabilities");
+  }
+
+  /**
+   * Ask every backend that declares `logging` for log messages at `level` and above (`logging/setLevel`): the
+   * running ones now, the starting ones once ready, every later start right after its handshake. Resolves once the
+   * running ones answered; a backend's failure is a `request-error` diagnostic, never a rejection.
+   */
+  async setLoggingLevel(level: LoggingLevel): Promise<void> {
+    this.#assertOpen();
+    if (!LOGGING_LEVELS.has(level)) throw new TypeError(`not an MCP log level: ${String(level)}`);
+    this.#host.loggingLevel = level;
+    await Promise.all([...this.#backends.values()].map((backend) => backend.applyLoggingLevel(level)));
   }
 
   /** The label value of this pool's Docker containers. */
@@ -361,7 +377,6 @@ export class BackendPool implements AsyncDisposable {
   }
 
   async #handleBackendRequest(event: Parameters<BackendRequestHandler>[0]): Promise<unknown> {
-    if (event.method === McpMethod.Ping) return {};
     const handler = this.#requestHandler;
     if (handler === undefined) {
       throw new ProtocolError(ErrorCode.MethodNotFound, `Method not found: ${event.method}`);
@@ -384,4 +399,22 @@ export class BackendPool implements AsyncDisposable {
       );
     });
   }
+}
+
+const LOGGING_LEVELS: ReadonlySet<unknown> = new Set<LoggingLevel>([
+  "debug",
+  "info",
+  "notice",
+  "warning",
+  "error",
+  "critical",
+  "alert",
+  "emergency",
+]);
+
+function checkCapabilities(capabilities: unknown, what: string): ClientCapabilities {
+  if (typeof capabilities !== "object" || capabilities === null || Array.isArray(capabilities)) {
+    throw new TypeError(`BackendPool ${what} must be an object, got ${String(capabilities)}`);
+  }
+  return capabilities as ClientCapabilities;
 }

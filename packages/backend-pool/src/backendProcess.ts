@@ -5,8 +5,10 @@ import type {
   ClientCapabilities,
   Implementation,
   InitializeResult,
+  LoggingLevel,
   McpConnection,
   ProgressNotificationParams,
+  ServerCapabilities,
 } from "@mcpware/protocol";
 import { BackendError, BackendErrorCode } from "./backendError.js";
 import { prepareDockerRun, removeDockerContainer } from "./dockerRun.js";
@@ -28,7 +30,9 @@ export interface BackendProcessHost {
   env: Record<string, string>;
   instanceId: string;
   clientInfo: Implementation;
-  clientCapabilities: ClientCapabilities;
+  readonly clientCapabilities: ClientCapabilities;
+  /** Sent (`logging/setLevel`) right after the handshake to a backend that declares `logging`. */
+  readonly loggingLevel: LoggingLevel | undefined;
   stderr: StderrRing;
   onStderrLine(line: string): void;
   onNotification(method: string, params: unknown): void;
@@ -43,8 +47,13 @@ export interface BackendProcessHost {
 export interface ProcessRequestOptions {
   /** Aborting it fails the request at once (ERR_BACKEND_ABORTED; the backend is sent `notifications/cancelled`). */
   signal: CancelSignal | undefined;
-  /** The deadline (ms): ERR_BACKEND_TIMEOUT when it passes (the backend is sent `notifications/cancelled`). */
+  /**
+   * The deadline (ms): ERR_BACKEND_TIMEOUT when it passes (the backend is sent `notifications/cancelled`). It is
+   * suspended while a request of the backend's, sent during this one, waits for its answer.
+   */
   timeoutMs: number;
+  /** The longest the request may take in all, suspended time included (ms). */
+  maxTotalMs?: number | undefined;
   /** When the caller's deadline started (`performance.now()`): errors report the time elapsed since. */
   startedAt: number;
   /** Resolve with a `RawJson` of the result (see `RequestOptions.raw` of @mcpware/protocol). */
@@ -70,6 +79,8 @@ export class BackendProcess {
   #stopPromise: Promise<void> | undefined;
   #stopped = false;
   #killed = false;
+  #capabilities: ServerCapabilities | undefined;
+  #loggingLevel: LoggingLevel | undefined;
 
   private constructor(
     child: ChildProcessWithoutNullStreams,
@@ -111,7 +122,9 @@ export class BackendProcess {
     this.connection.onClose(() => this.#onBroken());
     this.connection.onNotification(McpMethod.Progress, (params) => this.#progress.deliver(params));
     this.connection.onNotification((method, params) => host.onNotification(method, params));
-    this.connection.onRequest((method, params, context) => host.onRequest(method, params, context.signal));
+    this.connection.onRequest((method, params, context) =>
+      this.#onBackendRequest(method, params, context.signal),
+    );
     // Never paused before it is ready (its initialize reply must be read): the owner applies the pause then.
     this.connection.listen();
   }
@@ -170,8 +183,55 @@ export class BackendProcess {
    * stops the process. Rejects with ERR_BACKEND_INITIALIZE (error reply, unusable result, unsupported version) or
    * the process's death error.
    */
-  initialize(signal: AbortSignal): Promise<InitializeResult> {
-    return runHandshake(this.connection, this.#death, this.#host, signal);
+  async initialize(signal: AbortSignal): Promise<InitializeResult> {
+    const result = await runHandshake(this.connection, this.#death, this.#host, signal);
+    this.#capabilities = result.capabilities;
+    const level = this.#host.loggingLevel;
+    // Not awaited: the backend reads it before any request sent after the start, so the start does not wait.
+    if (level !== undefined) void this.setLoggingLevel(level);
+    return result;
+  }
+
+  /**
+   * Send `logging/setLevel` unless the backend declares no `logging` or already has `level`. Resolves once it
+   * answered; a failure is reported as a diagnostic, never thrown.
+   */
+  async setLoggingLevel(level: LoggingLevel): Promise<void> {
+    if (!this.isAlive || this.#capabilities?.logging === undefined || this.#loggingLevel === level) return;
+    this.#loggingLevel = level;
+    try {
+      await this.connection.sendRequest(
+        McpMethod.SetLoggingLevel,
+        { level },
+        {
+          timeoutMs: this.#host.spec.timeoutMs,
+        },
+      );
+    } catch (error) {
+      if (this.#loggingLevel === level) this.#loggingLevel = undefined;
+      this.#host.onDiagnostic({
+        kind: "request-error",
+        message: `logging/setLevel ${level} failed: ${error instanceof Error ? error.message : String(error)}`,
+        error: error instanceof Error ? error : undefined,
+      });
+    }
+  }
+
+  /**
+   * A request from the backend. `ping` is answered here. Anything else goes to the host while the deadlines of
+   * the requests in flight now (the calls it may belong to) are suspended: its answer may wait on a person. It
+   * is aborted when the backend cancels it or dies, when all those calls ended unanswered, or after
+   * `maxCallDurationMs`.
+   */
+  #onBackendRequest(method: string, params: unknown, cancelled: AbortSignal): unknown {
+    if (method === McpMethod.Ping) return {};
+    const suspension = this.connection.suspendDeadlines();
+    const signal = AbortSignal.any([
+      cancelled,
+      suspension.abandoned,
+      AbortSignal.timeout(this.#host.spec.maxCallDurationMs),
+    ]);
+    return this.#host.onRequest(method, params, signal).finally(() => suspension.dispose());
   }
 
   /**
@@ -188,6 +248,7 @@ export class BackendProcess {
     const reply = this.connection.sendRequest(method, route === undefined ? params : route.params, {
       signal: options.signal,
       timeoutMs: options.timeoutMs,
+      maxTotalMs: options.maxTotalMs,
       raw: options.raw,
     });
     if (route === undefined) {

@@ -2,6 +2,12 @@
 
 /** Request deadline when neither the spec nor the call sets one: under the usual client's 60 s. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 55_000;
+/**
+ * The longest one request may take in all, time spent waiting for the client's answers to the backend's own
+ * requests (sampling, elicitation: a person may be typing) included; that waiting does not count against the
+ * request deadline. Never less than the request deadline.
+ */
+export const DEFAULT_MAX_CALL_DURATION_MS = 600_000;
 /** Requests in flight on one backend past which new ones fail at once with ERR_BACKEND_BUSY. */
 export const DEFAULT_MAX_IN_FLIGHT = 256;
 /** Spawn + initialize deadline of a local command. */

@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_MESSAGE_BYTES, MAX_TIMER_MS } from "@mcpware/protocol";
 import {
   DEFAULT_DOCKER_START_TIMEOUT_MS,
+  DEFAULT_MAX_CALL_DURATION_MS,
   DEFAULT_MAX_IN_FLIGHT,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_START_TIMEOUT_MS,
@@ -21,6 +22,7 @@ export interface ResolvedBackendSpec {
   cwd: string | undefined;
   description: string | undefined;
   timeoutMs: number;
+  maxCallDurationMs: number;
   startTimeoutMs: number;
   idleTimeoutMs: number | undefined;
   restart: ResolvedRestartPolicy;
@@ -148,6 +150,15 @@ export function normalizeSpec(spec: BackendSpec): ResolvedBackendSpec {
   }
   const command = spec.command;
   const docker = isDockerRunCommand(command, args as string[]);
+  const timeoutMs = checkMs("timeoutMs", spec.timeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
+  const maxCallDurationMs = checkMs(
+    "maxCallDurationMs",
+    spec.maxCallDurationMs,
+    Math.max(DEFAULT_MAX_CALL_DURATION_MS, timeoutMs),
+  );
+  if (maxCallDurationMs < timeoutMs) {
+    throw bad("maxCallDurationMs", maxCallDurationMs, `at least "timeoutMs" (${timeoutMs})`);
+  }
   return {
     name,
     command,
@@ -155,7 +166,8 @@ export function normalizeSpec(spec: BackendSpec): ResolvedBackendSpec {
     env,
     cwd: spec.cwd,
     description: spec.description,
-    timeoutMs: checkMs("timeoutMs", spec.timeoutMs, DEFAULT_REQUEST_TIMEOUT_MS),
+    timeoutMs,
+    maxCallDurationMs,
     startTimeoutMs: checkMs(
       "startTimeoutMs",
       spec.startTimeoutMs,

@@ -1,5 +1,5 @@
 import { raceAbort } from "@mcpware/protocol";
-import type { CancelSignal, InitializeResult } from "@mcpware/protocol";
+import type { CancelSignal, InitializeResult, LoggingLevel } from "@mcpware/protocol";
 import type { BackendHost } from "./backend.js";
 import { BackendError, BackendErrorCode } from "./backendError.js";
 import type { BackendProcess, BackendProcessHost } from "./backendProcess.js";
@@ -157,6 +157,12 @@ export class ProcessSupervisor {
     if (this.#state === "ready" && this.#process !== undefined) await this.#process.notify(method, params);
   }
 
+  /** Send `logging/setLevel` to the running process (once started, if starting) unless it has that level. */
+  async applyLoggingLevel(level: LoggingLevel): Promise<void> {
+    if (this.#startPromise !== undefined) await this.#startPromise.catch(() => {});
+    if (this.#state === "ready" && this.#process !== undefined) await this.#process.setLoggingLevel(level);
+  }
+
   /**
    * Stop or go on reading the stdout of the running process (a starting one is paused once it is ready, so its
    * handshake is never held up; every process is resumed).
@@ -287,7 +293,13 @@ export class ProcessSupervisor {
       env,
       instanceId: host.instanceId,
       clientInfo: host.clientInfo,
-      clientCapabilities: host.clientCapabilities,
+      // Read at each start: the pool's owner may set them after this backend was added.
+      get clientCapabilities() {
+        return host.clientCapabilities;
+      },
+      get loggingLevel() {
+        return host.loggingLevel;
+      },
       stderr: this.#stderr,
       onStderrLine: (line) => host.emitStderr({ backend: name, line }),
       onNotification: (method, params) => host.emitNotification({ backend: name, method, params }),

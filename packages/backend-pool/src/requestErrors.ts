@@ -103,7 +103,7 @@ export function requestFailureFor(
     case RequestErrorCode.Timeout:
       return new BackendError(
         BackendErrorCode.Timeout,
-        `request ${method} to backend "${backend}" timed out after ${elapsedMs} ms`,
+        `request ${method} to backend "${backend}" ${describeTimeout(error, elapsedMs)}`,
         { backend, method, elapsedMs, stderrTail: stderr.tail(), cause: error },
       );
     case RequestErrorCode.Aborted:
@@ -126,4 +126,19 @@ export function requestFailureFor(
     default:
       return undefined;
   }
+}
+
+/** "timed out after …" for a connection's timeout, naming the waiting for the client it did not count. */
+function describeTimeout(error: RequestError, elapsedMs: number): string {
+  const waitedMs = error.waitedMs ?? 0;
+  if (error.maxTotalMs !== undefined) {
+    return (
+      `took longer than its maximum call duration, ${error.maxTotalMs} ms` +
+      (waitedMs > 0 ? ` (${waitedMs} ms of it waiting for the client)` : "")
+    );
+  }
+  if (waitedMs > 0) {
+    return `timed out after ${elapsedMs} ms (its ${error.timeoutMs} ms deadline did not count ${waitedMs} ms waiting for the client)`;
+  }
+  return `timed out after ${elapsedMs} ms`;
 }

@@ -35,8 +35,16 @@ export interface BackendSpec {
   env?: Readonly<Record<string, string>>;
   cwd?: string;
   description?: string;
-  /** Request deadline (ms). Default 55 000. */
+  /**
+   * Request deadline (ms). Default 55 000. It does not run while the backend waits for the client to answer a
+   * request of its own (sampling, elicitation, roots) sent during the call.
+   */
   timeoutMs?: number;
+  /**
+   * The longest one request may take in all (ms), that waiting included. Default 600 000 (or `timeoutMs` when
+   * that is longer); never less than `timeoutMs`.
+   */
+  maxCallDurationMs?: number;
   /** Spawn + initialize deadline (ms). Default 30 000 (120 000 for `docker run`). */
   startTimeoutMs?: number;
   /** Stop the backend after this long without requests (ms). Default: never. */
@@ -120,11 +128,19 @@ export interface BackendRequestEvent {
   backend: string;
   method: string;
   params: unknown;
-  /** Aborted when the backend cancels the request or exits. */
+  /**
+   * Aborted when the backend cancels the request or exits; when every request in flight on it at the time (the
+   * calls it may have been sent for) ended without a reply (cancelled, timed out); or after the backend's
+   * `maxCallDurationMs`.
+   */
   signal: AbortSignal;
 }
 
-/** Answers a backend-to-client request (sampling, elicitation, roots/list). Throw a ProtocolError to fail it. */
+/**
+ * Answers a backend-to-client request (sampling, elicitation, roots/list; `ping` is answered by the pool). Throw
+ * a ProtocolError to fail it. While it is unanswered, the deadlines of the requests that were in flight on that
+ * backend when it arrived are suspended (their `maxCallDurationMs` still runs).
+ */
 export type BackendRequestHandler = (event: BackendRequestEvent) => Promise<unknown>;
 
 export interface StderrLine {
@@ -140,9 +156,16 @@ export interface BackendDiagnosticEvent {
    * `message-too-large`: a line over `maxMessageBytes` (the backend is stopped);
    * `stream-error`: any other error reading or writing the backend's pipes;
    * `listener-error`: a listener or the request handler threw;
-   * `cleanup-error`: stopping the process or removing its container failed.
+   * `cleanup-error`: stopping the process or removing its container failed;
+   * `request-error`: a request the pool sends on its own (`logging/setLevel`) failed.
    */
-  kind: "stdout-noise" | "message-too-large" | "stream-error" | "listener-error" | "cleanup-error";
+  kind:
+    | "stdout-noise"
+    | "message-too-large"
+    | "stream-error"
+    | "listener-error"
+    | "cleanup-error"
+    | "request-error";
   message: string;
   count?: number;
   error?: Error;
@@ -151,7 +174,10 @@ export interface BackendDiagnosticEvent {
 export interface BackendPoolOptions {
   /** Sent in each backend's initialize. Default `{ name: "mcpware", version }`. */
   clientInfo?: Implementation;
-  /** Client capabilities declared to backends: only what the caller can honour. Default `{}`. */
+  /**
+   * Client capabilities declared to backends: only what the caller can honour. Default `{}`. See
+   * `setClientCapabilities` to change them for later starts.
+   */
   clientCapabilities?: ClientCapabilities;
   /** Receives every stderr line of every backend. */
   onStderr?: (line: StderrLine) => void;

@@ -56,7 +56,15 @@ const schema34 = {
       type: "number",
       exclusiveMinimum: 0,
       maximum: 2147483,
-      description: "Deadline of one request to this backend, in seconds. Default 55.",
+      description:
+        "Deadline of one request to this backend, in seconds. Default 55. Time the backend spends waiting for the client to answer its own requests (sampling, elicitation, roots) does not count.",
+    },
+    maxCallDuration: {
+      type: "number",
+      exclusiveMinimum: 0,
+      maximum: 2147483,
+      description:
+        "The longest one request to this backend may take in all, in seconds, time waiting for the client's answers included. Default 600 (or timeout, when longer); at least timeout.",
     },
     startTimeout: {
       type: "number",
@@ -405,13 +413,13 @@ function validate22(
         errors++;
       }
     }
-    if (data.startTimeout !== undefined) {
-      let data9 = data.startTimeout;
+    if (data.maxCallDuration !== undefined) {
+      let data9 = data.maxCallDuration;
       if (typeof data9 == "number" && isFinite(data9)) {
         if (data9 > 2147483 || isNaN(data9)) {
           const err16 = {
-            instancePath: instancePath + "/startTimeout",
-            schemaPath: "#/$defs/backendFields/properties/startTimeout/maximum",
+            instancePath: instancePath + "/maxCallDuration",
+            schemaPath: "#/$defs/backendFields/properties/maxCallDuration/maximum",
             keyword: "maximum",
             params: { comparison: "<=", limit: 2147483 },
             message: "must be <= 2147483",
@@ -425,8 +433,8 @@ function validate22(
         }
         if (data9 <= 0 || isNaN(data9)) {
           const err17 = {
-            instancePath: instancePath + "/startTimeout",
-            schemaPath: "#/$defs/backendFields/properties/startTimeout/exclusiveMinimum",
+            instancePath: instancePath + "/maxCallDuration",
+            schemaPath: "#/$defs/backendFields/properties/maxCallDuration/exclusiveMinimum",
             keyword: "exclusiveMinimum",
             params: { comparison: ">", limit: 0 },
             message: "must be > 0",
@@ -440,8 +448,8 @@ function validate22(
         }
       } else {
         const err18 = {
-          instancePath: instancePath + "/startTimeout",
-          schemaPath: "#/$defs/backendFields/properties/startTimeout/type",
+          instancePath: instancePath + "/maxCallDuration",
+          schemaPath: "#/$defs/backendFields/properties/maxCallDuration/type",
           keyword: "type",
           params: { type: "number" },
           message: "must be number",
@@ -454,13 +462,13 @@ function validate22(
         errors++;
       }
     }
-    if (data.idleTimeout !== undefined) {
-      let data10 = data.idleTimeout;
+    if (data.startTimeout !== undefined) {
+      let data10 = data.startTimeout;
       if (typeof data10 == "number" && isFinite(data10)) {
         if (data10 > 2147483 || isNaN(data10)) {
           const err19 = {
-            instancePath: instancePath + "/idleTimeout",
-            schemaPath: "#/$defs/backendFields/properties/idleTimeout/maximum",
+            instancePath: instancePath + "/startTimeout",
+            schemaPath: "#/$defs/backendFields/properties/startTimeout/maximum",
             keyword: "maximum",
             params: { comparison: "<=", limit: 2147483 },
             message: "must be <= 2147483",
@@ -474,8 +482,8 @@ function validate22(
         }
         if (data10 <= 0 || isNaN(data10)) {
           const err20 = {
-            instancePath: instancePath + "/idleTimeout",
-            schemaPath: "#/$defs/backendFields/properties/idleTimeout/exclusiveMinimum",
+            instancePath: instancePath + "/startTimeout",
+            schemaPath: "#/$defs/backendFields/properties/startTimeout/exclusiveMinimum",
             keyword: "exclusiveMinimum",
             params: { comparison: ">", limit: 0 },
             message: "must be > 0",
@@ -489,8 +497,8 @@ function validate22(
         }
       } else {
         const err21 = {
-          instancePath: instancePath + "/idleTimeout",
-          schemaPath: "#/$defs/backendFields/properties/idleTimeout/type",
+          instancePath: instancePath + "/startTimeout",
+          schemaPath: "#/$defs/backendFields/properties/startTimeout/type",
           keyword: "type",
           params: { type: "number" },
           message: "must be number",
@@ -503,31 +511,31 @@ function validate22(
         errors++;
       }
     }
-    if (data.maxInFlight !== undefined) {
-      let data11 = data.maxInFlight;
-      if (!(typeof data11 == "number" && !(data11 % 1) && !isNaN(data11) && isFinite(data11))) {
-        const err22 = {
-          instancePath: instancePath + "/maxInFlight",
-          schemaPath: "#/$defs/backendFields/properties/maxInFlight/type",
-          keyword: "type",
-          params: { type: "integer" },
-          message: "must be integer",
-        };
-        if (vErrors === null) {
-          vErrors = [err22];
-        } else {
-          vErrors.push(err22);
-        }
-        errors++;
-      }
+    if (data.idleTimeout !== undefined) {
+      let data11 = data.idleTimeout;
       if (typeof data11 == "number" && isFinite(data11)) {
-        if (data11 > 1000000 || isNaN(data11)) {
-          const err23 = {
-            instancePath: instancePath + "/maxInFlight",
-            schemaPath: "#/$defs/backendFields/properties/maxInFlight/maximum",
+        if (data11 > 2147483 || isNaN(data11)) {
+          const err22 = {
+            instancePath: instancePath + "/idleTimeout",
+            schemaPath: "#/$defs/backendFields/properties/idleTimeout/maximum",
             keyword: "maximum",
-            params: { comparison: "<=", limit: 1000000 },
-            message: "must be <= 1000000",
+            params: { comparison: "<=", limit: 2147483 },
+            message: "must be <= 2147483",
+          };
+          if (vErrors === null) {
+            vErrors = [err22];
+          } else {
+            vErrors.push(err22);
+          }
+          errors++;
+        }
+        if (data11 <= 0 || isNaN(data11)) {
+          const err23 = {
+            instancePath: instancePath + "/idleTimeout",
+            schemaPath: "#/$defs/backendFields/properties/idleTimeout/exclusiveMinimum",
+            keyword: "exclusiveMinimum",
+            params: { comparison: ">", limit: 0 },
+            message: "must be > 0",
           };
           if (vErrors === null) {
             vErrors = [err23];
@@ -536,8 +544,57 @@ function validate22(
           }
           errors++;
         }
-        if (data11 < 1 || isNaN(data11)) {
-          const err24 = {
+      } else {
+        const err24 = {
+          instancePath: instancePath + "/idleTimeout",
+          schemaPath: "#/$defs/backendFields/properties/idleTimeout/type",
+          keyword: "type",
+          params: { type: "number" },
+          message: "must be number",
+        };
+        if (vErrors === null) {
+          vErrors = [err24];
+        } else {
+          vErrors.push(err24);
+        }
+        errors++;
+      }
+    }
+    if (data.maxInFlight !== undefined) {
+      let data12 = data.maxInFlight;
+      if (!(typeof data12 == "number" && !(data12 % 1) && !isNaN(data12) && isFinite(data12))) {
+        const err25 = {
+          instancePath: instancePath + "/maxInFlight",
+          schemaPath: "#/$defs/backendFields/properties/maxInFlight/type",
+          keyword: "type",
+          params: { type: "integer" },
+          message: "must be integer",
+        };
+        if (vErrors === null) {
+          vErrors = [err25];
+        } else {
+          vErrors.push(err25);
+        }
+        errors++;
+      }
+      if (typeof data12 == "number" && isFinite(data12)) {
+        if (data12 > 1000000 || isNaN(data12)) {
+          const err26 = {
+            instancePath: instancePath + "/maxInFlight",
+            schemaPath: "#/$defs/backendFields/properties/maxInFlight/maximum",
+            keyword: "maximum",
+            params: { comparison: "<=", limit: 1000000 },
+            message: "must be <= 1000000",
+          };
+          if (vErrors === null) {
+            vErrors = [err26];
+          } else {
+            vErrors.push(err26);
+          }
+          errors++;
+        }
+        if (data12 < 1 || isNaN(data12)) {
+          const err27 = {
             instancePath: instancePath + "/maxInFlight",
             schemaPath: "#/$defs/backendFields/properties/maxInFlight/minimum",
             keyword: "minimum",
@@ -545,19 +602,19 @@ function validate22(
             message: "must be >= 1",
           };
           if (vErrors === null) {
-            vErrors = [err24];
+            vErrors = [err27];
           } else {
-            vErrors.push(err24);
+            vErrors.push(err27);
           }
           errors++;
         }
       }
     }
     if (data.cwd !== undefined) {
-      let data12 = data.cwd;
-      if (typeof data12 === "string") {
-        if (func1(data12) < 1) {
-          const err25 = {
+      let data13 = data.cwd;
+      if (typeof data13 === "string") {
+        if (func1(data13) < 1) {
+          const err28 = {
             instancePath: instancePath + "/cwd",
             schemaPath: "#/$defs/backendFields/properties/cwd/minLength",
             keyword: "minLength",
@@ -565,70 +622,19 @@ function validate22(
             message: "must NOT have fewer than 1 characters",
           };
           if (vErrors === null) {
-            vErrors = [err25];
+            vErrors = [err28];
           } else {
-            vErrors.push(err25);
+            vErrors.push(err28);
           }
           errors++;
         }
       } else {
-        const err26 = {
+        const err29 = {
           instancePath: instancePath + "/cwd",
           schemaPath: "#/$defs/backendFields/properties/cwd/type",
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err26];
-        } else {
-          vErrors.push(err26);
-        }
-        errors++;
-      }
-    }
-    if (data.inheritEnv !== undefined) {
-      if (typeof data.inheritEnv !== "boolean") {
-        const err27 = {
-          instancePath: instancePath + "/inheritEnv",
-          schemaPath: "#/$defs/backendFields/properties/inheritEnv/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err27];
-        } else {
-          vErrors.push(err27);
-        }
-        errors++;
-      }
-    }
-    if (data.manageDocker !== undefined) {
-      if (typeof data.manageDocker !== "boolean") {
-        const err28 = {
-          instancePath: instancePath + "/manageDocker",
-          schemaPath: "#/$defs/backendFields/properties/manageDocker/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err28];
-        } else {
-          vErrors.push(err28);
-        }
-        errors++;
-      }
-    }
-    if (data.disabled !== undefined) {
-      if (typeof data.disabled !== "boolean") {
-        const err29 = {
-          instancePath: instancePath + "/disabled",
-          schemaPath: "#/$defs/backendFields/properties/disabled/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
         };
         if (vErrors === null) {
           vErrors = [err29];
@@ -638,14 +644,14 @@ function validate22(
         errors++;
       }
     }
-    if (data.type !== undefined) {
-      if ("stdio" !== data.type) {
+    if (data.inheritEnv !== undefined) {
+      if (typeof data.inheritEnv !== "boolean") {
         const err30 = {
-          instancePath: instancePath + "/type",
-          schemaPath: "#/$defs/backendFields/properties/type/const",
-          keyword: "const",
-          params: { allowedValue: "stdio" },
-          message: "must be equal to constant",
+          instancePath: instancePath + "/inheritEnv",
+          schemaPath: "#/$defs/backendFields/properties/inheritEnv/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
         };
         if (vErrors === null) {
           vErrors = [err30];
@@ -655,8 +661,59 @@ function validate22(
         errors++;
       }
     }
+    if (data.manageDocker !== undefined) {
+      if (typeof data.manageDocker !== "boolean") {
+        const err31 = {
+          instancePath: instancePath + "/manageDocker",
+          schemaPath: "#/$defs/backendFields/properties/manageDocker/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err31];
+        } else {
+          vErrors.push(err31);
+        }
+        errors++;
+      }
+    }
+    if (data.disabled !== undefined) {
+      if (typeof data.disabled !== "boolean") {
+        const err32 = {
+          instancePath: instancePath + "/disabled",
+          schemaPath: "#/$defs/backendFields/properties/disabled/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err32];
+        } else {
+          vErrors.push(err32);
+        }
+        errors++;
+      }
+    }
+    if (data.type !== undefined) {
+      if ("stdio" !== data.type) {
+        const err33 = {
+          instancePath: instancePath + "/type",
+          schemaPath: "#/$defs/backendFields/properties/type/const",
+          keyword: "const",
+          params: { allowedValue: "stdio" },
+          message: "must be equal to constant",
+        };
+        if (vErrors === null) {
+          vErrors = [err33];
+        } else {
+          vErrors.push(err33);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err31 = {
+    const err34 = {
       instancePath,
       schemaPath: "#/$defs/backendFields/type",
       keyword: "type",
@@ -664,15 +721,15 @@ function validate22(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err31];
+      vErrors = [err34];
     } else {
-      vErrors.push(err31);
+      vErrors.push(err34);
     }
     errors++;
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.name === undefined) {
-      const err32 = {
+      const err35 = {
         instancePath,
         schemaPath: "#/required",
         keyword: "required",
@@ -680,14 +737,14 @@ function validate22(
         message: "must have required property '" + "name" + "'",
       };
       if (vErrors === null) {
-        vErrors = [err32];
+        vErrors = [err35];
       } else {
-        vErrors.push(err32);
+        vErrors.push(err35);
       }
       errors++;
     }
     if (data.command === undefined) {
-      const err33 = {
+      const err36 = {
         instancePath,
         schemaPath: "#/required",
         keyword: "required",
@@ -695,17 +752,17 @@ function validate22(
         message: "must have required property '" + "command" + "'",
       };
       if (vErrors === null) {
-        vErrors = [err33];
+        vErrors = [err36];
       } else {
-        vErrors.push(err33);
+        vErrors.push(err36);
       }
       errors++;
     }
     if (data.name !== undefined) {
-      let data17 = data.name;
-      if (typeof data17 === "string") {
-        if (!pattern5.test(data17)) {
-          const err34 = {
+      let data18 = data.name;
+      if (typeof data18 === "string") {
+        if (!pattern5.test(data18)) {
+          const err37 = {
             instancePath: instancePath + "/name",
             schemaPath: "#/$defs/backendName/pattern",
             keyword: "pattern",
@@ -713,14 +770,14 @@ function validate22(
             message: 'must match pattern "' + "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$" + '"',
           };
           if (vErrors === null) {
-            vErrors = [err34];
+            vErrors = [err37];
           } else {
-            vErrors.push(err34);
+            vErrors.push(err37);
           }
           errors++;
         }
       } else {
-        const err35 = {
+        const err38 = {
           instancePath: instancePath + "/name",
           schemaPath: "#/$defs/backendName/type",
           keyword: "type",
@@ -728,9 +785,9 @@ function validate22(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err35];
+          vErrors = [err38];
         } else {
-          vErrors.push(err35);
+          vErrors.push(err38);
         }
         errors++;
       }
@@ -743,6 +800,7 @@ function validate22(
         key2 !== "env" &&
         key2 !== "description" &&
         key2 !== "timeout" &&
+        key2 !== "maxCallDuration" &&
         key2 !== "startTimeout" &&
         key2 !== "idleTimeout" &&
         key2 !== "maxInFlight" &&
@@ -752,7 +810,7 @@ function validate22(
         key2 !== "disabled" &&
         key2 !== "type"
       ) {
-        const err36 = {
+        const err39 = {
           instancePath,
           schemaPath: "#/unevaluatedProperties",
           keyword: "unevaluatedProperties",
@@ -760,15 +818,15 @@ function validate22(
           message: "must NOT have unevaluated properties",
         };
         if (vErrors === null) {
-          vErrors = [err36];
+          vErrors = [err39];
         } else {
-          vErrors.push(err36);
+          vErrors.push(err39);
         }
         errors++;
       }
     }
   } else {
-    const err37 = {
+    const err40 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -776,9 +834,9 @@ function validate22(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err37];
+      vErrors = [err40];
     } else {
-      vErrors.push(err37);
+      vErrors.push(err40);
     }
     errors++;
   }
@@ -1223,13 +1281,13 @@ function validate26(
         errors++;
       }
     }
-    if (data.startTimeout !== undefined) {
-      let data9 = data.startTimeout;
+    if (data.maxCallDuration !== undefined) {
+      let data9 = data.maxCallDuration;
       if (typeof data9 == "number" && isFinite(data9)) {
         if (data9 > 2147483 || isNaN(data9)) {
           const err16 = {
-            instancePath: instancePath + "/startTimeout",
-            schemaPath: "#/$defs/backendFields/properties/startTimeout/maximum",
+            instancePath: instancePath + "/maxCallDuration",
+            schemaPath: "#/$defs/backendFields/properties/maxCallDuration/maximum",
             keyword: "maximum",
             params: { comparison: "<=", limit: 2147483 },
             message: "must be <= 2147483",
@@ -1243,8 +1301,8 @@ function validate26(
         }
         if (data9 <= 0 || isNaN(data9)) {
           const err17 = {
-            instancePath: instancePath + "/startTimeout",
-            schemaPath: "#/$defs/backendFields/properties/startTimeout/exclusiveMinimum",
+            instancePath: instancePath + "/maxCallDuration",
+            schemaPath: "#/$defs/backendFields/properties/maxCallDuration/exclusiveMinimum",
             keyword: "exclusiveMinimum",
             params: { comparison: ">", limit: 0 },
             message: "must be > 0",
@@ -1258,8 +1316,8 @@ function validate26(
         }
       } else {
         const err18 = {
-          instancePath: instancePath + "/startTimeout",
-          schemaPath: "#/$defs/backendFields/properties/startTimeout/type",
+          instancePath: instancePath + "/maxCallDuration",
+          schemaPath: "#/$defs/backendFields/properties/maxCallDuration/type",
           keyword: "type",
           params: { type: "number" },
           message: "must be number",
@@ -1272,13 +1330,13 @@ function validate26(
         errors++;
       }
     }
-    if (data.idleTimeout !== undefined) {
-      let data10 = data.idleTimeout;
+    if (data.startTimeout !== undefined) {
+      let data10 = data.startTimeout;
       if (typeof data10 == "number" && isFinite(data10)) {
         if (data10 > 2147483 || isNaN(data10)) {
           const err19 = {
-            instancePath: instancePath + "/idleTimeout",
-            schemaPath: "#/$defs/backendFields/properties/idleTimeout/maximum",
+            instancePath: instancePath + "/startTimeout",
+            schemaPath: "#/$defs/backendFields/properties/startTimeout/maximum",
             keyword: "maximum",
             params: { comparison: "<=", limit: 2147483 },
             message: "must be <= 2147483",
@@ -1292,8 +1350,8 @@ function validate26(
         }
         if (data10 <= 0 || isNaN(data10)) {
           const err20 = {
-            instancePath: instancePath + "/idleTimeout",
-            schemaPath: "#/$defs/backendFields/properties/idleTimeout/exclusiveMinimum",
+            instancePath: instancePath + "/startTimeout",
+            schemaPath: "#/$defs/backendFields/properties/startTimeout/exclusiveMinimum",
             keyword: "exclusiveMinimum",
             params: { comparison: ">", limit: 0 },
             message: "must be > 0",
@@ -1307,8 +1365,8 @@ function validate26(
         }
       } else {
         const err21 = {
-          instancePath: instancePath + "/idleTimeout",
-          schemaPath: "#/$defs/backendFields/properties/idleTimeout/type",
+          instancePath: instancePath + "/startTimeout",
+          schemaPath: "#/$defs/backendFields/properties/startTimeout/type",
           keyword: "type",
           params: { type: "number" },
           message: "must be number",
@@ -1321,31 +1379,31 @@ function validate26(
         errors++;
       }
     }
-    if (data.maxInFlight !== undefined) {
-      let data11 = data.maxInFlight;
-      if (!(typeof data11 == "number" && !(data11 % 1) && !isNaN(data11) && isFinite(data11))) {
-        const err22 = {
-          instancePath: instancePath + "/maxInFlight",
-          schemaPath: "#/$defs/backendFields/properties/maxInFlight/type",
-          keyword: "type",
-          params: { type: "integer" },
-          message: "must be integer",
-        };
-        if (vErrors === null) {
-          vErrors = [err22];
-        } else {
-          vErrors.push(err22);
-        }
-        errors++;
-      }
+    if (data.idleTimeout !== undefined) {
+      let data11 = data.idleTimeout;
       if (typeof data11 == "number" && isFinite(data11)) {
-        if (data11 > 1000000 || isNaN(data11)) {
-          const err23 = {
-            instancePath: instancePath + "/maxInFlight",
-            schemaPath: "#/$defs/backendFields/properties/maxInFlight/maximum",
+        if (data11 > 2147483 || isNaN(data11)) {
+          const err22 = {
+            instancePath: instancePath + "/idleTimeout",
+            schemaPath: "#/$defs/backendFields/properties/idleTimeout/maximum",
             keyword: "maximum",
-            params: { comparison: "<=", limit: 1000000 },
-            message: "must be <= 1000000",
+            params: { comparison: "<=", limit: 2147483 },
+            message: "must be <= 2147483",
+          };
+          if (vErrors === null) {
+            vErrors = [err22];
+          } else {
+            vErrors.push(err22);
+          }
+          errors++;
+        }
+        if (data11 <= 0 || isNaN(data11)) {
+          const err23 = {
+            instancePath: instancePath + "/idleTimeout",
+            schemaPath: "#/$defs/backendFields/properties/idleTimeout/exclusiveMinimum",
+            keyword: "exclusiveMinimum",
+            params: { comparison: ">", limit: 0 },
+            message: "must be > 0",
           };
           if (vErrors === null) {
             vErrors = [err23];
@@ -1354,8 +1412,57 @@ function validate26(
           }
           errors++;
         }
-        if (data11 < 1 || isNaN(data11)) {
-          const err24 = {
+      } else {
+        const err24 = {
+          instancePath: instancePath + "/idleTimeout",
+          schemaPath: "#/$defs/backendFields/properties/idleTimeout/type",
+          keyword: "type",
+          params: { type: "number" },
+          message: "must be number",
+        };
+        if (vErrors === null) {
+          vErrors = [err24];
+        } else {
+          vErrors.push(err24);
+        }
+        errors++;
+      }
+    }
+    if (data.maxInFlight !== undefined) {
+      let data12 = data.maxInFlight;
+      if (!(typeof data12 == "number" && !(data12 % 1) && !isNaN(data12) && isFinite(data12))) {
+        const err25 = {
+          instancePath: instancePath + "/maxInFlight",
+          schemaPath: "#/$defs/backendFields/properties/maxInFlight/type",
+          keyword: "type",
+          params: { type: "integer" },
+          message: "must be integer",
+        };
+        if (vErrors === null) {
+          vErrors = [err25];
+        } else {
+          vErrors.push(err25);
+        }
+        errors++;
+      }
+      if (typeof data12 == "number" && isFinite(data12)) {
+        if (data12 > 1000000 || isNaN(data12)) {
+          const err26 = {
+            instancePath: instancePath + "/maxInFlight",
+            schemaPath: "#/$defs/backendFields/properties/maxInFlight/maximum",
+            keyword: "maximum",
+            params: { comparison: "<=", limit: 1000000 },
+            message: "must be <= 1000000",
+          };
+          if (vErrors === null) {
+            vErrors = [err26];
+          } else {
+            vErrors.push(err26);
+          }
+          errors++;
+        }
+        if (data12 < 1 || isNaN(data12)) {
+          const err27 = {
             instancePath: instancePath + "/maxInFlight",
             schemaPath: "#/$defs/backendFields/properties/maxInFlight/minimum",
             keyword: "minimum",
@@ -1363,19 +1470,19 @@ function validate26(
             message: "must be >= 1",
           };
           if (vErrors === null) {
-            vErrors = [err24];
+            vErrors = [err27];
           } else {
-            vErrors.push(err24);
+            vErrors.push(err27);
           }
           errors++;
         }
       }
     }
     if (data.cwd !== undefined) {
-      let data12 = data.cwd;
-      if (typeof data12 === "string") {
-        if (func1(data12) < 1) {
-          const err25 = {
+      let data13 = data.cwd;
+      if (typeof data13 === "string") {
+        if (func1(data13) < 1) {
+          const err28 = {
             instancePath: instancePath + "/cwd",
             schemaPath: "#/$defs/backendFields/properties/cwd/minLength",
             keyword: "minLength",
@@ -1383,70 +1490,19 @@ function validate26(
             message: "must NOT have fewer than 1 characters",
           };
           if (vErrors === null) {
-            vErrors = [err25];
+            vErrors = [err28];
           } else {
-            vErrors.push(err25);
+            vErrors.push(err28);
           }
           errors++;
         }
       } else {
-        const err26 = {
+        const err29 = {
           instancePath: instancePath + "/cwd",
           schemaPath: "#/$defs/backendFields/properties/cwd/type",
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err26];
-        } else {
-          vErrors.push(err26);
-        }
-        errors++;
-      }
-    }
-    if (data.inheritEnv !== undefined) {
-      if (typeof data.inheritEnv !== "boolean") {
-        const err27 = {
-          instancePath: instancePath + "/inheritEnv",
-          schemaPath: "#/$defs/backendFields/properties/inheritEnv/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err27];
-        } else {
-          vErrors.push(err27);
-        }
-        errors++;
-      }
-    }
-    if (data.manageDocker !== undefined) {
-      if (typeof data.manageDocker !== "boolean") {
-        const err28 = {
-          instancePath: instancePath + "/manageDocker",
-          schemaPath: "#/$defs/backendFields/properties/manageDocker/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err28];
-        } else {
-          vErrors.push(err28);
-        }
-        errors++;
-      }
-    }
-    if (data.disabled !== undefined) {
-      if (typeof data.disabled !== "boolean") {
-        const err29 = {
-          instancePath: instancePath + "/disabled",
-          schemaPath: "#/$defs/backendFields/properties/disabled/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
         };
         if (vErrors === null) {
           vErrors = [err29];
@@ -1456,14 +1512,14 @@ function validate26(
         errors++;
       }
     }
-    if (data.type !== undefined) {
-      if ("stdio" !== data.type) {
+    if (data.inheritEnv !== undefined) {
+      if (typeof data.inheritEnv !== "boolean") {
         const err30 = {
-          instancePath: instancePath + "/type",
-          schemaPath: "#/$defs/backendFields/properties/type/const",
-          keyword: "const",
-          params: { allowedValue: "stdio" },
-          message: "must be equal to constant",
+          instancePath: instancePath + "/inheritEnv",
+          schemaPath: "#/$defs/backendFields/properties/inheritEnv/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
         };
         if (vErrors === null) {
           vErrors = [err30];
@@ -1473,59 +1529,48 @@ function validate26(
         errors++;
       }
     }
-  } else {
-    const err31 = {
-      instancePath,
-      schemaPath: "#/$defs/backendFields/type",
-      keyword: "type",
-      params: { type: "object" },
-      message: "must be object",
-    };
-    if (vErrors === null) {
-      vErrors = [err31];
-    } else {
-      vErrors.push(err31);
-    }
-    errors++;
-  }
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.command === undefined) {
-      const err32 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "command" },
-        message: "must have required property '" + "command" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err32];
-      } else {
-        vErrors.push(err32);
+    if (data.manageDocker !== undefined) {
+      if (typeof data.manageDocker !== "boolean") {
+        const err31 = {
+          instancePath: instancePath + "/manageDocker",
+          schemaPath: "#/$defs/backendFields/properties/manageDocker/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err31];
+        } else {
+          vErrors.push(err31);
+        }
+        errors++;
       }
-      errors++;
     }
-    for (const key2 in data) {
-      if (
-        key2 !== "command" &&
-        key2 !== "args" &&
-        key2 !== "env" &&
-        key2 !== "description" &&
-        key2 !== "timeout" &&
-        key2 !== "startTimeout" &&
-        key2 !== "idleTimeout" &&
-        key2 !== "maxInFlight" &&
-        key2 !== "cwd" &&
-        key2 !== "inheritEnv" &&
-        key2 !== "manageDocker" &&
-        key2 !== "disabled" &&
-        key2 !== "type"
-      ) {
+    if (data.disabled !== undefined) {
+      if (typeof data.disabled !== "boolean") {
+        const err32 = {
+          instancePath: instancePath + "/disabled",
+          schemaPath: "#/$defs/backendFields/properties/disabled/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err32];
+        } else {
+          vErrors.push(err32);
+        }
+        errors++;
+      }
+    }
+    if (data.type !== undefined) {
+      if ("stdio" !== data.type) {
         const err33 = {
-          instancePath,
-          schemaPath: "#/unevaluatedProperties",
-          keyword: "unevaluatedProperties",
-          params: { unevaluatedProperty: key2 },
-          message: "must NOT have unevaluated properties",
+          instancePath: instancePath + "/type",
+          schemaPath: "#/$defs/backendFields/properties/type/const",
+          keyword: "const",
+          params: { allowedValue: "stdio" },
+          message: "must be equal to constant",
         };
         if (vErrors === null) {
           vErrors = [err33];
@@ -1538,7 +1583,7 @@ function validate26(
   } else {
     const err34 = {
       instancePath,
-      schemaPath: "#/type",
+      schemaPath: "#/$defs/backendFields/type",
       keyword: "type",
       params: { type: "object" },
       message: "must be object",
@@ -1547,6 +1592,69 @@ function validate26(
       vErrors = [err34];
     } else {
       vErrors.push(err34);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.command === undefined) {
+      const err35 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "command" },
+        message: "must have required property '" + "command" + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err35];
+      } else {
+        vErrors.push(err35);
+      }
+      errors++;
+    }
+    for (const key2 in data) {
+      if (
+        key2 !== "command" &&
+        key2 !== "args" &&
+        key2 !== "env" &&
+        key2 !== "description" &&
+        key2 !== "timeout" &&
+        key2 !== "maxCallDuration" &&
+        key2 !== "startTimeout" &&
+        key2 !== "idleTimeout" &&
+        key2 !== "maxInFlight" &&
+        key2 !== "cwd" &&
+        key2 !== "inheritEnv" &&
+        key2 !== "manageDocker" &&
+        key2 !== "disabled" &&
+        key2 !== "type"
+      ) {
+        const err36 = {
+          instancePath,
+          schemaPath: "#/unevaluatedProperties",
+          keyword: "unevaluatedProperties",
+          params: { unevaluatedProperty: key2 },
+          message: "must NOT have unevaluated properties",
+        };
+        if (vErrors === null) {
+          vErrors = [err36];
+        } else {
+          vErrors.push(err36);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err37 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: { type: "object" },
+      message: "must be object",
+    };
+    if (vErrors === null) {
+      vErrors = [err37];
+    } else {
+      vErrors.push(err37);
     }
     errors++;
   }
@@ -1911,6 +2019,7 @@ export const backendKeys: readonly string[] = [
   "env",
   "description",
   "timeout",
+  "maxCallDuration",
   "startTimeout",
   "idleTimeout",
   "maxInFlight",

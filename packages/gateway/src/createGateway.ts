@@ -1,12 +1,14 @@
 import type { BackendPoolOptions } from "@mcpware/backend-pool";
 import { BackendPool } from "@mcpware/backend-pool";
 import type { CallToolResult, McpConnection, ProgressNotificationParams } from "@mcpware/protocol";
-import { ErrorCode, McpMethod, ProtocolError, RawJson, createMcpConnection } from "@mcpware/protocol";
+import { RawJson, createMcpConnection } from "@mcpware/protocol";
+import { ClientRelay } from "./clientRelay.js";
 import { discoverBackendTools } from "./discoverBackendTools.js";
 import type { GatewayContext } from "./gatewayContext.js";
 import { registerServerHandlers, SERVER_NAME } from "./gatewayServer.js";
 import type { Logger } from "./logger.js";
 import { createLogger } from "./logger.js";
+import { MAX_BACKEND_LOG_MESSAGES_PER_SECOND } from "./logRelay.js";
 import { packageVersion } from "./packageVersion.js";
 import type { GatewayConfig, ResolvedBackend } from "./resolveConfig.js";
 import type { GatewayPool } from "./toolCatalog.js";
@@ -22,6 +24,11 @@ export interface GatewayOptions {
   pool?: BackendPool;
   /** Options of the default pool (ignored with `pool`). */
   poolOptions?: BackendPoolOptions;
+  /**
+   * Log messages relayed to the client per backend and second; the rest are dropped and counted. Default
+   * {@link MAX_BACKEND_LOG_MESSAGES_PER_SECOND}.
+   */
+  maxLogMessagesPerSecond?: number;
 }
 
 export interface CallToolOptions {
@@ -91,10 +98,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       logger.warn(reason);
     }
   }
-  pool.setRequestHandler(({ backend, method }) => {
-    if (method === McpMethod.Ping) return Promise.resolve({});
-    logger.debug(`backend ${backend} sent ${method}; not supported by mcpware`);
-    return Promise.reject(new ProtocolError(ErrorCode.MethodNotFound, `mcpware does not forward ${method}`));
+  const relay = new ClientRelay(pool, logger.child("relay"), {
+    maxLogMessagesPerSecond: options.maxLogMessagesPerSecond ?? MAX_BACKEND_LOG_MESSAGES_PER_SECOND,
   });
   const stateSubscription = pool.onStateChange(({ backend, state, previous, error }) => {
     const detail = error === undefined ? "" : `: ${error.message}`;
@@ -142,7 +147,12 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       if (closing !== undefined) return Promise.reject(new Error("the gateway is closed"));
       const connection = createMcpConnection(input, output);
       connections.add(connection);
-      registerServerHandlers(connection, context, { version, isClosing: () => closing !== undefined });
+      relay.attach(connection);
+      registerServerHandlers(connection, context, {
+        version,
+        isClosing: () => closing !== undefined,
+        onInitialize: (params) => relay.initialize(connection, params.capabilities),
+      });
       connection.onError((error) => logger.warn(`client connection: ${error.message}`));
       // Backpressure: while a client does not read, replies are left in the backends' pipes, not in memory.
       connection.onNeedsDrain(() => holdBackends(connection));
@@ -182,6 +192,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         for (const connection of connections) connection.dispose();
         connections.clear();
         stateSubscription.dispose();
+        relay.dispose();
         catalog.dispose();
         await pool.destroy();
       })();

@@ -1,6 +1,6 @@
 import { BackendError, BackendErrorCode } from "@mcpware/backend-pool";
 import type { CallToolResult } from "@mcpware/protocol";
-import { MAX_JSON_DEPTH, ProtocolError } from "@mcpware/protocol";
+import { MAX_JSON_DEPTH, ProtocolError, RequestError } from "@mcpware/protocol";
 import type { Redactor } from "./redactor.js";
 
 /** How many of the backend's last stderr lines an error message quotes. */
@@ -51,7 +51,16 @@ function explain(error: unknown, context: FailureContext): string {
       const elapsedMs = Math.max(context.elapsedMs ?? 0, error.elapsedMs ?? 0) || context.timeoutMs;
       const elapsed = formatSeconds(Math.round(elapsedMs / 100) * 100);
       const limit = formatSeconds(context.timeoutMs);
-      const timeout = elapsed === limit ? "" : ` (its timeout is ${limit} s)`;
+      const cause = error.cause instanceof RequestError ? error.cause : undefined;
+      const waitedMs = cause?.waitedMs ?? 0;
+      const waited = formatSeconds(Math.round(waitedMs / 100) * 100);
+      if (cause?.maxTotalMs !== undefined) {
+        const of = waitedMs > 0 ? `, ${waited} s of it waiting for the client` : "";
+        return `${name} took longer than the most a call may take, ${formatSeconds(cause.maxTotalMs)} s (its maxCallDuration${of}), while ${context.action}; the request was cancelled.`;
+      }
+      let timeout = elapsed === limit ? "" : ` (its timeout is ${limit} s)`;
+      if (waitedMs > 0)
+        timeout = ` (its timeout is ${limit} s; the ${waited} s waiting for the client did not count)`;
       return `${name} timed out after ${elapsed} s${timeout} while ${context.action}; the request was cancelled. Try again, or with a smaller request.`;
     }
     case BackendErrorCode.Busy:

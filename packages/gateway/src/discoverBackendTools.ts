@@ -7,6 +7,7 @@ import type { GatewayContext } from "./gatewayContext.js";
 import { findBackend, timeoutOf, unavailableReason } from "./gatewayContext.js";
 import { DISCOVER_TOOL_NAME, USE_TOOL_NAME } from "./metaTools.js";
 import type { ResolvedBackend } from "./resolveConfig.js";
+import { NEEDS_TASKS_NOTE, needsTasks } from "./taskSupport.js";
 import type { ToolList } from "./toolCatalog.js";
 
 /** Longest tool description in the overview (characters); the full text comes with a backend's details. */
@@ -20,6 +21,8 @@ export interface DiscoveredTool {
   inputSchema?: Tool["inputSchema"];
   outputSchema?: Tool["outputSchema"];
   annotations?: Tool["annotations"];
+  /** Why the tool cannot be called, when it cannot (it runs only as a task). */
+  note?: string;
 }
 
 /** One backend as discovery reports it (the `structuredContent` items of discover_backend_tools). */
@@ -169,6 +172,7 @@ function describeTool(tool: Tool, full: boolean): DiscoveredTool {
     if (isObject(tool.outputSchema)) described.outputSchema = tool.outputSchema;
     if (isObject(tool.annotations)) described.annotations = tool.annotations;
   }
+  if (needsTasks(tool)) described.note = NEEDS_TASKS_NOTE;
   return described;
 }
 
@@ -190,7 +194,9 @@ function renderOverview(backends: readonly DiscoveredBackend[]): string {
     if (backend.error !== undefined) lines.push(`error: ${backend.error}`);
     else if (backend.tools.length === 0) lines.push("no tools");
     for (const tool of backend.tools)
-      lines.push(`- ${tool.name}${tool.description ? `: ${tool.description}` : ""}`);
+      lines.push(
+        `- ${tool.name}${tool.description ? `: ${tool.description}` : ""}${tool.note === undefined ? "" : ` (${tool.note})`}`,
+      );
   }
   return lines.join("\n");
 }
@@ -204,6 +210,7 @@ function renderDetails(backend: DiscoveredBackend): string {
   for (const tool of backend.tools) {
     lines.push("", `### ${tool.name}${tool.title === undefined ? "" : ` (${tool.title})`}`);
     if (tool.description !== undefined) lines.push(tool.description);
+    if (tool.note !== undefined) lines.push(`note: ${tool.note}`);
     lines.push(`input schema: ${JSON.stringify(tool.inputSchema ?? {})}`);
     if (tool.outputSchema !== undefined) lines.push(`output schema: ${JSON.stringify(tool.outputSchema)}`);
     if (tool.annotations !== undefined) lines.push(`annotations: ${JSON.stringify(tool.annotations)}`);

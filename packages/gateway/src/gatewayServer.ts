@@ -20,12 +20,16 @@ export interface ServerOptions {
   version: string;
   /** True once the gateway is shutting down: new tool calls are refused. */
   isClosing: () => boolean;
+  /** The client's `initialize` params, before it is answered. */
+  onInitialize?: (params: Partial<InitializeParams>) => void;
 }
 
 /**
  * Registers the gateway's MCP methods on a client connection: `initialize` (answered at once; no backend is
- * started for it), `ping`, `tools/list` (the two meta-tools) and `tools/call`. Every other method is
- * answered with -32601 at once, `server/discover` included, so a modern client falls back to `initialize`.
+ * started for it; advertises `tools` and `logging`), `ping`, `tools/list` (the two meta-tools) and
+ * `tools/call`. `logging/setLevel` and the client's roots changes are the relay's (see `ClientRelay`). Every
+ * other method is answered with -32601 at once, `server/discover` included, so a modern client falls back to
+ * `initialize`.
  */
 export function registerServerHandlers(
   connection: McpConnection,
@@ -42,9 +46,10 @@ export function registerServerHandlers(
     logger.info(
       `client ${client?.name ?? "unknown"} ${client?.version ?? ""} connected (protocol ${String(request.protocolVersion)}, using ${protocolVersion})`,
     );
+    options.onInitialize?.(request);
     const result: InitializeResult = {
       protocolVersion,
-      capabilities: { tools: {} },
+      capabilities: { tools: {}, logging: {} },
       serverInfo: { name: SERVER_NAME, version: options.version },
       instructions: buildInstructions(context),
     };

@@ -112,6 +112,8 @@ function resolveBackend(entry: BackendEntry, options: ResolveOptions): ResolvedB
   if (entry.description !== undefined) spec.description = entry.description;
   if (entry.cwd !== undefined) spec.cwd = path.resolve(options.baseDir, entry.cwd);
   if (entry.timeout !== undefined) spec.timeoutMs = Math.round(entry.timeout * MS_PER_SECOND);
+  if (entry.maxCallDuration !== undefined)
+    spec.maxCallDurationMs = Math.round(entry.maxCallDuration * MS_PER_SECOND);
   if (entry.startTimeout !== undefined) spec.startTimeoutMs = Math.round(entry.startTimeout * MS_PER_SECOND);
   if (entry.idleTimeout !== undefined) spec.idleTimeoutMs = Math.round(entry.idleTimeout * MS_PER_SECOND);
   if (entry.maxInFlight !== undefined) spec.maxInFlight = entry.maxInFlight;

@@ -14,6 +14,7 @@ import { unknownBackendMessage } from "./discoverBackendTools.js";
 import type { GatewayContext } from "./gatewayContext.js";
 import { findBackend, timeoutOf, unavailableReason } from "./gatewayContext.js";
 import { DISCOVER_TOOL_NAME, USE_TOOL_NAME } from "./metaTools.js";
+import { needsTasks, needsTasksMessage } from "./taskSupport.js";
 
 /** Up to this many tool names are listed when a tool name is unknown and nothing is close. */
 const MAX_LISTED_TOOLS = 40;
@@ -71,6 +72,7 @@ export async function useTool(
   const tool = list.byName.get(request.tool);
   if (tool === undefined)
     return errorResult(unknownToolMessage(backend.name, request.tool, [...list.byName.keys()]));
+  if (needsTasks(tool)) return errorResult(needsTasksMessage(backend.name, tool.name));
   let problems: readonly string[] | undefined;
   try {
     problems = list.checkArguments(tool.name)?.(request.args);

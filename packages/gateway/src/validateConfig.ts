@@ -1,3 +1,4 @@
+import { DEFAULT_REQUEST_TIMEOUT_MS } from "@mcpware/backend-pool";
 import type { ErrorObject } from "ajv";
 import { closestNames } from "./closestNames.js";
 import { arrayForm, backendKeys, keyedForm, mcpServersForm } from "./configValidators.generated.js";
@@ -29,6 +30,8 @@ export interface BackendEntry {
   /** Seconds. */
   timeout: number | undefined;
   /** Seconds. */
+  maxCallDuration: number | undefined;
+  /** Seconds. */
   startTimeout: number | undefined;
   /** Seconds. */
   idleTimeout: number | undefined;
@@ -56,6 +59,7 @@ interface BackendFields {
   env?: Record<string, string>;
   description?: string;
   timeout?: number;
+  maxCallDuration?: number;
   startTimeout?: number;
   idleTimeout?: number;
   maxInFlight?: number;
@@ -99,7 +103,11 @@ export function validateConfig(document: unknown): ValidationOutcome {
     return { ok: false, problems: describeErrors(validate.errors ?? [], document) };
   }
   const entries = collectEntries(shape, document as Record<string, unknown>);
-  const problems = [...findDuplicateNames(entries), ...findSyntaxErrors(entries)];
+  const problems = [
+    ...findDuplicateNames(entries),
+    ...findSyntaxErrors(entries),
+    ...findShortCallDurations(entries),
+  ];
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, config: { shape, entries: entries.filter((entry) => !entry.disabled) } };
 }
@@ -228,6 +236,7 @@ function collectEntries(shape: ConfigShape, document: Record<string, unknown>): 
       env: new Map(Object.entries(fields.env ?? {})),
       description: fields.description,
       timeout: fields.timeout,
+      maxCallDuration: fields.maxCallDuration,
       startTimeout: fields.startTimeout,
       idleTimeout: fields.idleTimeout,
       maxInFlight: fields.maxInFlight,
@@ -257,6 +266,17 @@ function findDuplicateNames(entries: readonly BackendEntry[]): ConfigProblem[] {
     });
   }
   return problems;
+}
+
+/** `maxCallDuration` bounds a call with its waiting included, so it cannot be shorter than `timeout`. */
+function findShortCallDurations(entries: readonly BackendEntry[]): ConfigProblem[] {
+  const timeoutOf = (entry: BackendEntry): number => entry.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS / 1000;
+  return entries
+    .filter((entry) => entry.maxCallDuration !== undefined && entry.maxCallDuration < timeoutOf(entry))
+    .map((entry) => ({
+      path: formatJsonPath([...entry.path, "maxCallDuration"]),
+      message: `maxCallDuration (${entry.maxCallDuration} s) must be at least the backend's timeout (${timeoutOf(entry)} s)`,
+    }));
 }
 
 function findSyntaxErrors(entries: readonly BackendEntry[]): ConfigProblem[] {

@@ -21,6 +21,7 @@ export { Listeners } from "./listeners.js";
 export { MAX_TIMER_MS, normalizeTimeoutMs, raceAbort } from "./deadlines.js";
 export { isObject } from "./jsonRpcShape.js";
 export { createMcpConnection } from "./mcpConnection.js";
+export { DeadlineSuspension } from "./deadlineSuspension.js";
 export {
   DEFAULT_END_GRACE_MS,
   DEFAULT_MAX_INBOUND_BYTES,

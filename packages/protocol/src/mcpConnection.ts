@@ -2,6 +2,7 @@ import type { Message } from "vscode-jsonrpc/node";
 import { normalizeConnectionOptions } from "./connectionOptions.js";
 import type { ConnectionSettings } from "./connectionOptions.js";
 import { normalizeTimeoutMs } from "./deadlines.js";
+import { DeadlineSuspension } from "./deadlineSuspension.js";
 import { toProtocolError } from "./errors.js";
 import { FramingError } from "./framingError.js";
 import { InboundRequest, InboundRequests } from "./inboundRequests.js";
@@ -147,12 +148,12 @@ class Connection implements McpConnection {
     }
     if (this.#isClosed || this.#isEnding) return Promise.reject(closedError(method));
     let timeoutMs = this.#options.defaultTimeoutMs;
-    if (options.timeoutMs !== undefined) {
-      try {
-        timeoutMs = normalizeTimeoutMs(options.timeoutMs, "timeoutMs");
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
+    let maxTotalMs: number | undefined;
+    try {
+      if (options.timeoutMs !== undefined) timeoutMs = normalizeTimeoutMs(options.timeoutMs, "timeoutMs");
+      if (options.maxTotalMs !== undefined) maxTotalMs = normalizeTimeoutMs(options.maxTotalMs, "maxTotalMs");
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
     const signal = options.signal;
     // Never sent, so nothing to cancel.
@@ -170,6 +171,7 @@ class Connection implements McpConnection {
         reject,
         signal,
         timeoutMs,
+        maxTotalMs,
       );
       this.#outgoing.add(request);
       if (!this.#writer.writeLine(line)) {
@@ -179,6 +181,10 @@ class Connection implements McpConnection {
         );
       }
     });
+  }
+
+  suspendDeadlines(): DeadlineSuspension {
+    return new DeadlineSuspension(this.#outgoing);
   }
 
   sendNotification(method: string, params?: unknown): Promise<void> {
@@ -250,7 +256,7 @@ class Connection implements McpConnection {
     const match = this.#match;
     if (!matchResultLine(line, match)) return false;
     const request = this.#outgoing.get(match.id);
-    if (request === undefined || !request.raw || !this.#outgoing.take(request)) return false;
+    if (request === undefined || !request.raw || !this.#outgoing.take(request, true)) return false;
     request.resolve(RawJson.fromText(line.slice(match.start, match.end)));
     return true;
   };
@@ -343,7 +349,7 @@ class Connection implements McpConnection {
   #onResponse(record: Record<string, unknown>): void {
     const request = this.#outgoing.get(record.id);
     // A late reply (after a deadline or an abort) or one to no request of ours: dropped.
-    if (request === undefined || !this.#outgoing.take(request)) return;
+    if (request === undefined || !this.#outgoing.take(request, true)) return;
     const error = record.error;
     if (error !== undefined) {
       request.reject(peerError(error));

@@ -1,3 +1,4 @@
+import type { DeadlineSuspension } from "./deadlineSuspension.js";
 import type { NdjsonReaderOptions } from "./ndjsonMessageReader.js";
 import type { RawJson } from "./rawJson.js";
 
@@ -62,8 +63,16 @@ export interface McpConnectionOptions extends Omit<NdjsonReaderOptions, "claimLi
 export interface RequestOptions {
   /** Aborting it sends `notifications/cancelled` and rejects the request at once. */
   signal?: CancelSignal | undefined;
-  /** Deadline for this request (ms); on expiry the same as an abort. `Infinity`: none. */
+  /**
+   * Deadline for this request (ms); on expiry the same as an abort. `Infinity`: none. It stops running while the
+   * request is covered by a `suspendDeadlines()` suspension.
+   */
   timeoutMs?: number | undefined;
+  /**
+   * The longest the request may take in all (ms), suspended time included; on expiry the same as its deadline
+   * (ERR_REQUEST_TIMEOUT with `maxTotalMs` set). Default: none.
+   */
+  maxTotalMs?: number | undefined;
   /**
    * Resolve with a {@link RawJson} of the result instead of the parsed value: a success reply in the usual shape
    * is then never parsed (a relay forwards the text as is).
@@ -117,6 +126,12 @@ export interface McpConnection extends Disposable {
    */
   sendRequest(method: string, params: unknown, options: RequestOptions & { raw: true }): Promise<RawJson>;
   sendRequest<R = unknown>(method: string, params?: unknown, options?: RequestOptions): Promise<R>;
+  /**
+   * Suspend the deadlines (`timeoutMs`) of the requests pending now, not of those sent later, until the
+   * suspension is disposed; each then runs on with the time it had left. For a relay whose peer, in the middle of
+   * a request, waits on an answer that may take a person's time. Their `maxTotalMs` keeps running.
+   */
+  suspendDeadlines(): DeadlineSuspension;
   /**
    * Send a notification; params as given (omitted when undefined). Resolves once queued for writing; rejects
    * with a `RequestError` once closed (ERR_CONNECTION_CLOSED) or when it cannot be serialized.

@@ -1,3 +1,4 @@
+import type { DeadlineSuspension } from "./deadlineSuspension.js";
 import type { CancelSignal } from "./mcpConnectionTypes.js";
 import { McpMethod } from "./mcpTypes.js";
 import { abortedError, RequestError, RequestErrorCode } from "./requestError.js";
@@ -6,6 +7,17 @@ import { abortedError, RequestError, RequestErrorCode } from "./requestError.js"
 export class OutgoingRequest {
   timer: NodeJS.Timeout | undefined;
   readonly startedAt = performance.now();
+  /** When the deadline passes (`performance.now()` time), while it runs. */
+  deadlineAt = 0;
+  /** While suspended: the time that was left on the deadline. */
+  remainingMs: number | undefined;
+  /** The suspensions that hold this request's deadline (none on the hot path). */
+  suspensions: Set<DeadlineSuspension> | undefined;
+  suspendedAt = 0;
+  /** Time spent with the deadline suspended (ms). */
+  waitedMs = 0;
+  /** The `maxTotalMs` timer: armed at the first suspension, or at once when shorter than the deadline. */
+  totalTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly table: OutgoingRequests,
@@ -16,6 +28,7 @@ export class OutgoingRequest {
     readonly reject: (error: Error) => void,
     readonly signal: CancelSignal | undefined,
     readonly timeoutMs: number | undefined,
+    readonly maxTotalMs: number | undefined,
   ) {}
 
   handleEvent(): void {
@@ -25,6 +38,10 @@ export class OutgoingRequest {
 
 function onRequestTimeout(request: OutgoingRequest): void {
   request.table.expire(request);
+}
+
+function onRequestTotalTimeout(request: OutgoingRequest): void {
+  request.table.expireTotal(request);
 }
 
 /**
@@ -51,40 +68,114 @@ export class OutgoingRequests {
   add(request: OutgoingRequest): void {
     this.#pending.set(request.id, request);
     if (request.raw) this.rawCount++;
-    if (request.timeoutMs !== undefined) {
-      request.timer = setTimeout(onRequestTimeout, request.timeoutMs, request);
+    const { timeoutMs, maxTotalMs } = request;
+    if (timeoutMs !== undefined) {
+      request.timer = setTimeout(onRequestTimeout, timeoutMs, request);
+      request.deadlineAt = request.startedAt + timeoutMs;
+    }
+    if (maxTotalMs !== undefined && (timeoutMs === undefined || maxTotalMs < timeoutMs)) {
+      request.totalTimer = setTimeout(onRequestTotalTimeout, maxTotalMs, request);
     }
     request.signal?.addEventListener("abort", request, { once: true });
+  }
+
+  /** Every pending request, for a suspension to cover. */
+  pending(): IterableIterator<OutgoingRequest> {
+    return this.#pending.values();
+  }
+
+  /** Hold `request`'s deadline for `suspension` (its `maxTotalMs` still runs). */
+  suspend(request: OutgoingRequest, suspension: DeadlineSuspension): void {
+    const suspensions = (request.suspensions ??= new Set());
+    if (suspensions.has(suspension)) return;
+    suspensions.add(suspension);
+    if (suspensions.size > 1) return;
+    const now = performance.now();
+    request.suspendedAt = now;
+    if (request.timer !== undefined) {
+      clearTimeout(request.timer);
+      request.timer = undefined;
+      request.remainingMs = Math.max(0, request.deadlineAt - now);
+    }
+    if (request.maxTotalMs !== undefined && request.totalTimer === undefined) {
+      const left = Math.max(0, request.maxTotalMs - (now - request.startedAt));
+      request.totalTimer = setTimeout(onRequestTotalTimeout, left, request);
+    }
+  }
+
+  /** `suspension` lets go of `request`: once nothing holds it, its deadline runs on with the time it had left. */
+  release(request: OutgoingRequest, suspension: DeadlineSuspension): void {
+    const suspensions = request.suspensions;
+    if (suspensions?.delete(suspension) !== true || suspensions.size > 0) return;
+    if (this.#pending.get(request.id) !== request) return;
+    const now = performance.now();
+    request.waitedMs += now - request.suspendedAt;
+    const remainingMs = request.remainingMs;
+    if (remainingMs === undefined) return;
+    request.remainingMs = undefined;
+    request.deadlineAt = now + remainingMs;
+    request.timer = setTimeout(onRequestTimeout, remainingMs, request);
   }
 
   get(id: unknown): OutgoingRequest | undefined {
     return typeof id === "number" ? this.#pending.get(id) : undefined;
   }
 
-  /** Forget `request` (it is settling); false when it already was. */
-  take(request: OutgoingRequest): boolean {
+  /**
+   * Forget `request` (it is settling); false when it already was. `replied`: the peer answered it (a result or an
+   * error), as opposed to a local failure; the suspensions covering it are told which.
+   */
+  take(request: OutgoingRequest, replied = false): boolean {
     if (this.#pending.get(request.id) !== request) return false;
     this.#pending.delete(request.id);
     if (request.raw) this.rawCount--;
     if (request.timer !== undefined) clearTimeout(request.timer);
+    if (request.totalTimer !== undefined) clearTimeout(request.totalTimer);
     request.signal?.removeEventListener("abort", request);
+    const suspensions = request.suspensions;
+    if (suspensions !== undefined) {
+      request.suspensions = undefined;
+      for (const suspension of suspensions) suspension.settled(request, replied);
+    }
     return true;
   }
 
   expire(request: OutgoingRequest): void {
     if (!this.take(request)) return;
     const timeoutMs = request.timeoutMs!;
-    this.#cancelAtPeer(request, `Request timed out after ${timeoutMs} ms`);
+    const waitedMs = Math.round(request.waitedMs);
+    const waited = waitedMs === 0 ? "" : ` (not counting ${waitedMs} ms its deadline was suspended)`;
+    this.#cancelAtPeer(request, `Request timed out after ${timeoutMs} ms${waited}`);
     request.reject(
       new RequestError(
         RequestErrorCode.Timeout,
-        `Request ${request.method} timed out after ${timeoutMs} ms`,
+        `Request ${request.method} timed out after ${timeoutMs} ms${waited}`,
         {
           method: request.method,
           timeoutMs,
           elapsedMs: Math.round(performance.now() - request.startedAt),
+          waitedMs,
         },
       ),
+    );
+  }
+
+  /** The request reached its `maxTotalMs`, suspended or not. */
+  expireTotal(request: OutgoingRequest): void {
+    const now = performance.now();
+    const suspendedFor = request.suspensions?.size ? now - request.suspendedAt : 0;
+    if (!this.take(request)) return;
+    const maxTotalMs = request.maxTotalMs!;
+    const text = `Request ${request.method} took longer than its maximum total time, ${maxTotalMs} ms`;
+    this.#cancelAtPeer(request, text);
+    request.reject(
+      new RequestError(RequestErrorCode.Timeout, text, {
+        method: request.method,
+        timeoutMs: request.timeoutMs,
+        maxTotalMs,
+        elapsedMs: Math.round(now - request.startedAt),
+        waitedMs: Math.round(request.waitedMs + suspendedFor),
+      }),
     );
   }
 

@@ -31,6 +31,10 @@ export interface RequestErrorFields {
   timeoutMs?: number | undefined;
   /** ms from sending (or from the start of the deadline) to the failure. */
   elapsedMs?: number | undefined;
+  /** For `Timeout`: ms of `elapsedMs` during which the deadline was suspended (see `suspendDeadlines`). */
+  waitedMs?: number | undefined;
+  /** For `Timeout`: set when it was the request's `maxTotalMs` that passed (suspended time included). */
+  maxTotalMs?: number | undefined;
   /** For `ReplyTooLarge`: the discarded line's size. */
   byteLength?: number | undefined;
   /** For `Cancelled`: the `reason` the peer gave. */
@@ -49,6 +53,8 @@ export class RequestError extends Error {
   readonly method: string | undefined;
   readonly timeoutMs: number | undefined;
   readonly elapsedMs: number | undefined;
+  readonly waitedMs: number | undefined;
+  readonly maxTotalMs: number | undefined;
   readonly byteLength: number | undefined;
   readonly peerReason: string | undefined;
 
@@ -58,6 +64,8 @@ export class RequestError extends Error {
     this.method = fields.method;
     this.timeoutMs = fields.timeoutMs;
     this.elapsedMs = fields.elapsedMs;
+    this.waitedMs = fields.waitedMs;
+    this.maxTotalMs = fields.maxTotalMs;
     this.byteLength = fields.byteLength;
     this.peerReason = fields.peerReason;
   }
