@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ErrorCode, Listeners, MAX_TIMER_MS, McpMethod, ProtocolError } from "@mcpware/protocol";
+import { ErrorCode, Listeners, MAX_TIMER_MS, ProtocolError } from "@mcpware/protocol";
 import type { ClientCapabilities, Implementation, LoggingLevel } from "@mcpware/protocol";
 import { Backend } from "./backend.js";
 import type { BackendHost } from "./backend.js";
