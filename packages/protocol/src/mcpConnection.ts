@@ -48,7 +48,7 @@ const PAUSED_BY_INBOUND = 2;
  *
  * Every message is dispatched synchronously as it is read, in read order. Peer ids are kept exactly as sent
  * (strings, integers, `bigint` beyond 2^53) and put back on the response as their JSON text; ids of our own
- * requests are 0, 1, 2, …. A success reply in the usual shape to a `raw` request is handed over as text, never
+ * requests are 1, 2, 3, …. A success reply in the usual shape to a `raw` request is handed over as text, never
  * parsed. It owns the framing on the two streams (not the streams: they are never ended or destroyed). Throws a
  * `TypeError` for a bad option.
  */
@@ -71,7 +71,8 @@ class Connection implements McpConnection {
   readonly #closeListeners = new Listeners<void>();
   readonly #options: ConnectionSettings;
   readonly #match: ResultLineMatch = { id: 0, start: 0, end: 0 };
-  #nextId = 0;
+  // From 1, not 0: some peers (SDK v1) ignore `notifications/cancelled` for a falsy request id.
+  #nextId = 1;
   #isListening = false;
   #isClosed = false;
   /** The readable ended: the requests already read are being answered, then the connection closes. */

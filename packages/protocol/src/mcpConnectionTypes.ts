@@ -115,7 +115,7 @@ export interface McpConnection extends Disposable {
   listen(): void;
   /**
    * Send a request. Params are sent exactly as given (omitted when undefined); the id is the connection's own
-   * (0, 1, 2, …). Resolves with the peer's `result` (a {@link RawJson} with `raw`). Rejects with a
+   * (1, 2, 3, …). Resolves with the peer's `result` (a {@link RawJson} with `raw`). Rejects with a
    * `ProtocolError` when the peer answers with an error, and with a `RequestError` for every local failure:
    * ERR_REQUEST_TIMEOUT (deadline) and ERR_REQUEST_ABORTED (signal; its reason is the `cause`), both after
    * sending `notifications/cancelled` (never for `initialize`, which MCP says must not be cancelled), with a late

@@ -1,5 +1,6 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -13,6 +14,8 @@ export const REPO_ROOT = fileURLToPath(new URL("../../../../../", import.meta.ur
 export const BIN = fileURLToPath(new URL("../../bin.js", import.meta.url));
 /** The fixture server (built). */
 export const TEST_SERVER = fileURLToPath(new URL("../fixtures/testServer.js", import.meta.url));
+/** The SDK-based fixture for what is relayed besides tool calls (built). */
+export const RELAY_SERVER = fileURLToPath(new URL("../fixtures/relayServer.js", import.meta.url));
 export const EVERYTHING_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "mcp-server-everything");
 export const MEMORY_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "mcp-server-memory");
 export const FILESYSTEM_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "mcp-server-filesystem");
@@ -40,6 +43,12 @@ export const backends = {
     env: { MEMORY_FILE_PATH: file },
   }),
   filesystem: (folder: string) => ({ command: FILESYSTEM_BIN, args: [folder], description: "files" }),
+  relay: (name: string, extra: Record<string, unknown> = {}) => ({
+    command: process.execPath,
+    args: [RELAY_SERVER, "--name", name],
+    description: "the relay fixture",
+    ...extra,
+  }),
   fixture: (args: string[] = [], extra: Record<string, unknown> = {}) => ({
     command: process.execPath,
     args: [TEST_SERVER, ...args],
@@ -76,10 +85,17 @@ export interface Session {
 }
 
 /** Starts the built gateway on `configFile` and connects the official SDK client to it over stdio. */
-export async function connect(
-  configFile: string,
-  options: { env?: Record<string, string>; args?: string[]; cwd?: string } = {},
-): Promise<Session> {
+export interface ConnectOptions {
+  env?: Record<string, string>;
+  args?: string[];
+  cwd?: string;
+  /** What the client declares in `initialize`; default none. */
+  capabilities?: ClientCapabilities;
+  /** Registers the client's handlers before it connects. */
+  setup?: (client: Client) => void;
+}
+
+export async function connect(configFile: string, options: ConnectOptions = {}): Promise<Session> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN, "--config", configFile, ...(options.args ?? [])],
@@ -91,7 +107,11 @@ export async function connect(
   transport.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString("utf8");
   });
-  const client = new Client({ name: "mcpware-e2e", version: "1.0.0" });
+  const client = new Client(
+    { name: "mcpware-e2e", version: "1.0.0" },
+    options.capabilities === undefined ? undefined : { capabilities: options.capabilities },
+  );
+  options.setup?.(client);
   await client.connect(transport);
   const pid = transport.pid;
   if (pid === null) throw new Error("the gateway has no pid");
