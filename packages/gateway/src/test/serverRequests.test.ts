@@ -5,6 +5,7 @@ import {
   ElicitationCompleteNotificationSchema,
   ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
+  McpError,
 } from "@modelcontextprotocol/sdk/types.js";
 import type {
   ClientCapabilities,
@@ -299,6 +300,23 @@ describe("server-to-client requests, logging and list changes (end to end)", fun
       expect(result.isError).to.equal(true);
       expect(textOf(result)).to.include("took longer than the most a call may take, 2 s");
       expect(await waitFor(() => cancelledAtClient)).to.equal(true);
+    });
+
+    it("hands the client's error answer to the backend, code and message intact", async () => {
+      const session = await harness.start(
+        { backends: { a: backends.relay("a") } },
+        {
+          capabilities: ALL_CAPABILITIES,
+          setup: (client) => {
+            client.setRequestHandler(CreateMessageRequestSchema, () => {
+              throw new McpError(-32050, "the user declined to sample");
+            });
+          },
+        },
+      );
+      const result = await session.client.callTool(use("a", "ask", { kind: "sampling" }));
+      expect(result.isError).to.equal(true);
+      expect(textOf(result)).to.include("MCP error -32050: the user declined to sample");
     });
 
     it("gives two backends asking at once each its own answer", async () => {
