@@ -44,11 +44,11 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
   const { default: yargs } = await import("yargs");
   const common = (argv: {
     config: string;
-    "env-file"?: string | undefined;
+    dotenv?: string | undefined;
     "log-level": string;
   }): CommonOptions => ({
     configPath: argv.config,
-    envFile: argv["env-file"],
+    envFile: argv.dotenv,
     logLevel: argv["log-level"] as LogLevel,
   });
 
@@ -62,9 +62,14 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
       defaultDescription: `$MCPWARE_CONFIG or ./${DEFAULT_CONFIG_FILE}`,
       describe: "The config file",
     })
-    .option("env-file", {
+    .option("dotenv", {
+      // Node 20 itself reads every argument starting with --env-file, after the script name too, so that
+      // spelling reaches mcpware only on Node versions that leave it to the program; kept as an alias for them.
+      alias: "env-file",
       type: "string",
-      describe: "Variables for ${VAR} in the config (default: .env beside the config, if present)",
+      describe:
+        "A .env file of variables for ${VAR} in the config (default: .env beside the config, if present). " +
+        "--env-file is the same where Node passes it on (Node 20 takes that spelling for itself)",
     })
     .option("log-level", {
       type: "string",
@@ -133,7 +138,7 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
           (await import("./doctor.js")).runDoctor(
             {
               configPath: argv.config,
-              ...(argv["env-file"] === undefined ? {} : { envFile: argv["env-file"] }),
+              ...(argv.dotenv === undefined ? {} : { envFile: argv.dotenv }),
             },
             io,
           ),

@@ -9,7 +9,7 @@ import { validateConfig } from "./validateConfig.js";
 
 /** The config file used when neither `--config` nor `MCPWARE_CONFIG` names one. */
 export const DEFAULT_CONFIG_FILE = "config.json";
-/** The env file read, if present, from the config file's folder when `--env-file` is not given. */
+/** The env file read, if present, from the config file's folder when `--dotenv` is not given. */
 export const DEFAULT_ENV_FILE = ".env";
 
 export interface LoadConfigOptions {
@@ -96,7 +96,7 @@ async function readEnvFile(
     throw new ConfigError(
       [
         {
-          path: "--env-file",
+          path: "--dotenv",
           message: `cannot read the env file ${envFile ?? file}: ${describeIoError(error)}`,
         },
       ],

@@ -33,7 +33,10 @@ export interface GatewayConfig {
 export interface ResolveOptions {
   /** Variables for `${VAR}` (the environment merged with the env file). */
   variables: ReadonlyMap<string, string>;
-  /** Folder that relative `cwd` values are resolved against (the config file's folder). */
+  /**
+   * The config file's folder: relative `cwd` values and commands given as relative paths are resolved against
+   * it, and it is the working directory of a backend without `cwd`.
+   */
   baseDir: string;
   /** The config file, for messages. */
   file?: string;
@@ -103,14 +106,16 @@ function resolveBackend(entry: BackendEntry, options: ResolveOptions): ResolvedB
   }
   const spec: BackendSpec = {
     name: entry.name,
-    command,
+    command: resolveCommandPath(command, options.baseDir),
     args,
     env: Object.fromEntries(env),
     inheritEnv: entry.inheritEnv,
     manageDocker: entry.manageDocker,
   };
   if (entry.description !== undefined) spec.description = entry.description;
-  if (entry.cwd !== undefined) spec.cwd = path.resolve(options.baseDir, entry.cwd);
+  // Relative paths in a config mean the config's folder, wherever mcpware was started from (Claude Desktop
+  // starts it in its own folder): the backend runs there, so relative file arguments resolve there too.
+  spec.cwd = path.resolve(options.baseDir, entry.cwd ?? ".");
   if (entry.timeout !== undefined) spec.timeoutMs = Math.round(entry.timeout * MS_PER_SECOND);
   if (entry.maxCallDuration !== undefined)
     spec.maxCallDurationMs = Math.round(entry.maxCallDuration * MS_PER_SECOND);
@@ -118,4 +123,13 @@ function resolveBackend(entry: BackendEntry, options: ResolveOptions): ResolvedB
   if (entry.idleTimeout !== undefined) spec.idleTimeoutMs = Math.round(entry.idleTimeout * MS_PER_SECOND);
   if (entry.maxInFlight !== undefined) spec.maxInFlight = entry.maxInFlight;
   return { ...base, spec, unavailable: undefined };
+}
+
+/**
+ * A command given as a relative path (`node_modules/.bin/x`, `./server.sh`) against the config's folder; a bare
+ * name (`npx`, `docker`) is left to the PATH lookup, an absolute path as it is.
+ */
+export function resolveCommandPath(command: string, baseDir: string): string {
+  const hasSeparator = command.includes("/") || (process.platform === "win32" && command.includes("\\"));
+  return hasSeparator && !path.isAbsolute(command) ? path.resolve(baseDir, command) : command;
 }

@@ -6,6 +6,7 @@ import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from "./logger.js";
 const OPTION_NAMES: Readonly<Record<string, keyof CommonOptions>> = {
   "--config": "configPath",
   "-c": "configPath",
+  "--dotenv": "envFile",
   "--env-file": "envFile",
   "--log-level": "logLevel",
 };
@@ -14,7 +15,7 @@ const OPTION_NAMES: Readonly<Record<string, keyof CommonOptions>> = {
  * The options of a plain `serve` command line, read without yargs (loading it is a sizeable part of the time
  * before `initialize` can be answered), or `undefined` when `args` is anything else and yargs must parse it.
  *
- * Accepted: an optional leading `serve`, then each of `--config`/`-c`, `--env-file` and `--log-level` at most
+ * Accepted: an optional leading `serve`, then each of `--config`/`-c`, `--dotenv` (or `--env-file`) and `--log-level` at most
  * once, as `--name value` or `--name=value`, with a non-empty value that does not start with `-` (a log level
  * must be one of {@link LOG_LEVELS}). Defaults as in the yargs definition: `$MCPWARE_CONFIG` or
  * {@link DEFAULT_CONFIG_FILE}, {@link DEFAULT_LOG_LEVEL}.

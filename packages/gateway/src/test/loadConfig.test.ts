@@ -85,7 +85,7 @@ describe("loadConfig", () => {
     const problems = await expectProblems(
       loadConfig({ configPath: file, envFile: path.join(dir, "missing.env"), env: {} }),
     );
-    expect(problems[0]!.path).to.equal("--env-file");
+    expect(problems[0]!.path).to.equal("--dotenv");
   });
 
   it("marks only the backend with a missing variable unavailable, naming backend and variable", async () => {
