@@ -148,7 +148,11 @@ export class BackendProcess {
   static async spawn(host: BackendProcessHost): Promise<BackendProcess> {
     const { spec } = host;
     const prepared = spec.manageDocker
-      ? prepareDockerRun(spec.command, spec.args, { instanceId: host.instanceId, backendName: spec.name })
+      ? prepareDockerRun(spec.command, spec.args, {
+          instanceId: host.instanceId,
+          backendName: spec.name,
+          limits: spec.dockerLimits,
+        })
       : undefined;
     const args = prepared?.args ?? spec.args;
     try {

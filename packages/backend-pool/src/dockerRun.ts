@@ -11,6 +11,8 @@
 import { runDockerCli } from "./dockerCli.js";
 import { DOCKER_LABELS, currentDockerOwner, ownerLabels } from "./dockerOwner.js";
 import type { DockerOwner } from "./dockerOwner.js";
+import { DEFAULT_DOCKER_LIMITS, limitOptions } from "./dockerPolicy.js";
+import type { DockerLimits } from "./dockerPolicy.js";
 import { isDockerCommand, parseDockerRunArgv } from "./dockerRunArgs.js";
 
 /** Bound on `docker rm -f` after a stop (ms). */
@@ -22,6 +24,8 @@ export interface DockerRunContext {
   backendName: string;
   /** The owner recorded in the labels. Default: this process (`currentDockerOwner()`). */
   owner?: DockerOwner;
+  /** CPU, memory and pull policy added unless the user's options set them. Default {@link DEFAULT_DOCKER_LIMITS}. */
+  limits?: DockerLimits;
 }
 
 export interface PreparedDockerRun {
@@ -48,8 +52,9 @@ export function isDockerRunCommand(command: string, args: readonly string[]): bo
  * Returns the rewritten argv for a `docker run` command, or undefined when the command is not one. Added right
  * after `run` (so always before the image): `--name mcpware-<instance>-<backend>-<n>` unless the user named the
  * container, the instance/backend/owner labels, `--init`, `-i` and `--rm` unless present, and
- * `--security-opt no-new-privileges` unless the user set a security option or `--privileged`. The user's
- * options and everything after the image are kept as they are.
+ * `--security-opt no-new-privileges` unless the user set a security option or `--privileged`, and `--cpus`,
+ * `--memory`, `--pull` (the limits) unless the user set them. The user's options and everything after the image
+ * are kept as they are.
  */
 export function prepareDockerRun(
   command: string,
@@ -79,6 +84,7 @@ export function prepareDockerRun(
   if (!has("interactive")) added.push("-i");
   if (!has("rm")) added.push("--rm");
   if (!has("security-opt") && !has("privileged")) added.push("--security-opt", "no-new-privileges");
+  added.push(...limitOptions(parsed.flags, context.limits ?? DEFAULT_DOCKER_LIMITS));
 
   return {
     args: [...args.slice(0, parsed.optionsIndex), ...added, ...args.slice(parsed.optionsIndex)],

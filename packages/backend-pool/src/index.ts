@@ -35,6 +35,7 @@ export type {
   BackendSpec,
   BackendState,
   Disposable,
+  DockerOptions,
   PoolRequestOptions,
   RestartPolicy,
   SpawnEvent,
@@ -48,6 +49,10 @@ export {
   removeDockerContainer,
 } from "./dockerRun.js";
 export type { DockerRunContext, PreparedDockerRun } from "./dockerRun.js";
+export { DEFAULT_DOCKER_LIMITS, DOCKER_PULL_POLICIES, findPrivilegedDockerOptions } from "./dockerPolicy.js";
+export type { DockerLimits, DockerPullPolicy } from "./dockerPolicy.js";
+export { parseDockerRunArgv } from "./dockerRunArgs.js";
+export type { DockerFlag, DockerRunArgv } from "./dockerRunArgs.js";
 export { DEFAULT_DOCKER_CLI_TIMEOUT_MS, runDockerCli } from "./dockerCli.js";
 export type { DockerCliOptions, DockerCliResult } from "./dockerCli.js";
 export { sweepOrphanContainers } from "./dockerSweep.js";

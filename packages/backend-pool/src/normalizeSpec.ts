@@ -6,7 +6,9 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_START_TIMEOUT_MS,
 } from "./defaults.js";
-import { isDockerRunCommand } from "./dockerRun.js";
+import { DEFAULT_DOCKER_LIMITS, DOCKER_PULL_POLICIES, findPrivilegedDockerOptions } from "./dockerPolicy.js";
+import type { DockerLimits } from "./dockerPolicy.js";
+import { isDockerCommand, parseDockerRunArgv } from "./dockerRunArgs.js";
 import { resolveRestartPolicy } from "./restartGovernor.js";
 import type { ResolvedRestartPolicy } from "./restartGovernor.js";
 import type { BackendSpec } from "./types.js";
@@ -30,6 +32,8 @@ export interface ResolvedBackendSpec {
   maxMessageBytes: number;
   maxInFlight: number;
   manageDocker: boolean;
+  /** The limits added to a managed `docker run`. */
+  dockerLimits: DockerLimits;
 }
 
 function describe(value: unknown): string {
@@ -149,7 +153,14 @@ export function normalizeSpec(spec: BackendSpec): ResolvedBackendSpec {
     throw bad("maxMessageBytes", maxMessageBytes, "a positive integer");
   }
   const command = spec.command;
-  const docker = isDockerRunCommand(command, args as string[]);
+  const dockerRun = isDockerCommand(command) ? parseDockerRunArgv(args as string[]) : undefined;
+  const docker = dockerRun !== undefined;
+  const manageDocker = spec.manageDocker ?? true;
+  const dockerLimits = resolveDockerOptions(spec.docker);
+  if (dockerRun !== undefined && manageDocker && spec.docker?.allowPrivileged !== true) {
+    const refused = findPrivilegedDockerOptions(dockerRun.flags);
+    if (refused.length > 0) throw new TypeError(privilegedMessage(refused));
+  }
   const timeoutMs = checkMs("timeoutMs", spec.timeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
   const maxCallDurationMs = checkMs(
     "maxCallDurationMs",
@@ -179,6 +190,40 @@ export function normalizeSpec(spec: BackendSpec): ResolvedBackendSpec {
     inheritEnv: spec.inheritEnv ?? false,
     maxMessageBytes,
     maxInFlight,
-    manageDocker: spec.manageDocker ?? true,
+    manageDocker,
+    dockerLimits,
+  };
+}
+
+/** Why a managed `docker run` is refused: the options that give the container power over the host. */
+export function privilegedMessage(refused: readonly string[]): string {
+  return (
+    `backend spec: its docker run asks for power over the host (${refused.join(", ")}); mcpware refuses ` +
+    `that unless the backend sets docker.allowPrivileged to true`
+  );
+}
+
+function resolveDockerOptions(options: unknown): DockerLimits {
+  if (options === undefined) return DEFAULT_DOCKER_LIMITS;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw bad("docker", options, "an object");
+  }
+  const { cpus, memory, pull, allowPrivileged } = options as Record<string, unknown>;
+  if (cpus !== undefined && !(typeof cpus === "number" ? cpus > 0 : /^[0-9]*\.?[0-9]+$/.test(String(cpus)))) {
+    throw bad("docker.cpus", cpus, "a positive number of CPUs");
+  }
+  if (memory !== undefined && (typeof memory !== "string" || !/^[0-9]+[bkmg]?$/i.test(memory))) {
+    throw bad("docker.memory", memory, 'a size such as "512m" or "2g"');
+  }
+  if (pull !== undefined && !(DOCKER_PULL_POLICIES as readonly unknown[]).includes(pull)) {
+    throw bad("docker.pull", pull, `one of ${DOCKER_PULL_POLICIES.join(", ")}`);
+  }
+  if (allowPrivileged !== undefined && typeof allowPrivileged !== "boolean") {
+    throw bad("docker.allowPrivileged", allowPrivileged, "a boolean");
+  }
+  return {
+    cpus: cpus === undefined ? DEFAULT_DOCKER_LIMITS.cpus : String(cpus),
+    memory: (memory as string | undefined) ?? DEFAULT_DOCKER_LIMITS.memory,
+    pull: (pull as DockerLimits["pull"] | undefined) ?? DEFAULT_DOCKER_LIMITS.pull,
   };
 }

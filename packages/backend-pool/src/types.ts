@@ -58,6 +58,23 @@ export interface BackendSpec {
   maxMessageBytes?: number;
   /** For `docker run` commands: add name/label/--init and remove the container on stop. Default true. */
   manageDocker?: boolean;
+  /** For managed `docker run` commands: resource limits, pull policy, and whether host powers are allowed. */
+  docker?: DockerOptions;
+}
+
+/** Settings of a managed `docker run` backend. */
+export interface DockerOptions {
+  /** `--cpus` unless the args set it. Default `"1"`. */
+  cpus?: string | number;
+  /** `--memory` unless the args set it, e.g. `"512m"`. Default `"2g"`. */
+  memory?: string;
+  /** `--pull` unless the args set it. Default `"never"`: only images already present run. */
+  pull?: "never" | "missing" | "always";
+  /**
+   * Allow `--privileged`, host namespaces (`--pid=host`, `--network=host`, …), `--cap-add=ALL` and a mount of
+   * the Docker socket, which are refused otherwise (they give the container power over the host). Default false.
+   */
+  allowPrivileged?: boolean;
 }
 
 export type BackendState =
