@@ -186,6 +186,19 @@ async function scenarioDiscoveryAndUseTool() {
     const gatewayId = await docker("inspect", "--format", "{{.Id}}", name);
     check(inspected.HostConfig.Init === true, "the backend container runs with --init");
     check(inspected.HostConfig.AutoRemove === true, "the backend container runs with --rm");
+    // RELIABILITY §5's baseline, added by the gateway: one CPU, 2 GiB, never pulled.
+    check(
+      inspected.HostConfig.NanoCpus === 1e9,
+      `the backend container has --cpus 1 (${inspected.HostConfig.NanoCpus})`,
+    );
+    check(
+      inspected.HostConfig.Memory === 2 * 1024 ** 3,
+      `the backend container has --memory 2g (${inspected.HostConfig.Memory})`,
+    );
+    check(
+      inspected.HostConfig.SecurityOpt?.includes("no-new-privileges"),
+      "the backend container runs with no-new-privileges",
+    );
     check(inspected.Config.Labels["io.mcpware.instance"], "the backend container carries the instance label");
     check(
       inspected.Config.Labels["io.mcpware.owner-container"] === gatewayId,

@@ -5,6 +5,7 @@ import { BackendError, BackendErrorCode } from "./backendError.js";
 import type { BackendProcess } from "./backendProcess.js";
 import { IdleTimer } from "./idleTimer.js";
 import type { ResolvedBackendSpec } from "./normalizeSpec.js";
+import type { ProcessGroupRegistry } from "./processGroups.js";
 import { ProcessSupervisor } from "./processSupervisor.js";
 import { abortErrorFor, busyError } from "./requestErrors.js";
 import { StderrRing } from "./stderrRing.js";
@@ -28,6 +29,8 @@ export interface BackendHost {
   clientCapabilities: ClientCapabilities;
   /** The log level the client asked for, sent to each backend that logs once it starts; unset: none. */
   loggingLevel: LoggingLevel | undefined;
+  /** Where the process groups of this pool are recorded, when it was given a folder for them. */
+  processGroups: ProcessGroupRegistry | undefined;
   emitState(event: StateChangeEvent): void;
   emitNotification(event: BackendNotificationEvent): void;
   emitStderr(line: StderrLine): void;

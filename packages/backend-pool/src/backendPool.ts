@@ -6,6 +6,7 @@ import type { BackendHost } from "./backend.js";
 import { BackendError, BackendErrorCode } from "./backendError.js";
 import { DEFAULT_CLIENT_INFO } from "./defaults.js";
 import { normalizeSpec } from "./normalizeSpec.js";
+import { ProcessGroupRegistry } from "./processGroups.js";
 import type {
   BackendDiagnosticEvent,
   BackendInfo,
@@ -76,8 +77,29 @@ export class BackendPool implements AsyncDisposable {
     }
     if (options.onStderr !== undefined) this.#stderrListeners.add(options.onStderr);
     if (options.onDiagnostic !== undefined) this.#diagnosticListeners.add(options.onDiagnostic);
+    const processGroupsDir = options.processGroupsDir;
+    if (processGroupsDir !== undefined && (typeof processGroupsDir !== "string" || processGroupsDir === "")) {
+      throw new TypeError(
+        `BackendPool option "processGroupsDir" must be a folder path, got ${String(processGroupsDir)}`,
+      );
+    }
     this.#host = {
       instanceId,
+      processGroups:
+        processGroupsDir === undefined
+          ? undefined
+          : new ProcessGroupRegistry(processGroupsDir, instanceId, (error) =>
+              this.#emit(
+                this.#diagnosticListeners,
+                {
+                  backend: "",
+                  kind: "cleanup-error",
+                  message: `recording process groups: ${error.message}`,
+                  error,
+                },
+                undefined,
+              ),
+            ),
       clientInfo,
       clientCapabilities,
       loggingLevel: undefined,

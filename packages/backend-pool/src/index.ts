@@ -12,6 +12,7 @@ export {
   DEFAULT_INITIAL_BACKOFF_MS,
   DEFAULT_MAX_BACKOFF_MS,
   DEFAULT_MAX_CONSECUTIVE_TIMEOUTS,
+  DEFAULT_MAX_CALL_DURATION_MS,
   DEFAULT_MAX_CRASHES,
   DEFAULT_MAX_IN_FLIGHT,
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -56,6 +57,8 @@ export type { DockerFlag, DockerRunArgv } from "./dockerRunArgs.js";
 export { DEFAULT_DOCKER_CLI_TIMEOUT_MS, runDockerCli } from "./dockerCli.js";
 export type { DockerCliOptions, DockerCliResult } from "./dockerCli.js";
 export { sweepOrphanContainers } from "./dockerSweep.js";
+export { sweepOrphanProcessGroups } from "./processGroups.js";
+export type { ProcessSweepResult } from "./processGroups.js";
 export type { DockerSweepOptions, DockerSweepResult } from "./dockerSweep.js";
 export { DOCKER_LABELS, currentDockerOwner } from "./dockerOwner.js";
 export type { DockerOwner } from "./dockerOwner.js";

@@ -67,6 +67,7 @@ export class ProcessSupervisor {
         this.#processes.add(process);
         this.#startingProcess = process;
         if (process.pid !== undefined) {
+          host.processGroups?.record(spec.name, process.pid);
           host.emitSpawn({ backend: spec.name, pid: process.pid, containerName: process.containerName });
         }
       },
@@ -233,7 +234,11 @@ export class ProcessSupervisor {
   /** Stop a process: the stop ladder, or SIGKILL once `forceStops()` was called. */
   #stopProcess(process: BackendProcess, reason: BackendError | undefined): Promise<void> {
     const stop = this.#forced ? process.kill(reason) : process.stop(reason);
-    return stop.finally(() => this.#processes.delete(process));
+    return stop.finally(() => {
+      this.#processes.delete(process);
+      // The stop ladder reached the whole group: nothing of it is left to sweep.
+      if (process.pid !== undefined) this.#host.processGroups?.forget(process.pid);
+    });
   }
 
   #circuitError(retryAtMs: number): BackendError {

@@ -200,6 +200,12 @@ export interface BackendPoolOptions {
   onStderr?: (line: StderrLine) => void;
   /** Identifies this pool's Docker containers (label value). Default: random. */
   instanceId?: string;
+  /**
+   * A folder where the pool records the process group of every process it starts (one small file per pool,
+   * removed once they are all stopped), so that after this process is killed a later one can stop them with
+   * `sweepOrphanProcessGroups(folder)`. Linux only (needs `/proc`); default: nothing is recorded.
+   */
+  processGroupsDir?: string;
   /** Receives diagnostics (stdout noise, listener errors, …). Same as `pool.onDiagnostic(listener)`. */
   onDiagnostic?: (event: BackendDiagnosticEvent) => void;
 }

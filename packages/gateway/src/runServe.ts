@@ -3,7 +3,9 @@ import { ExitCode, flushStream } from "./cliIo.js";
 import { createGateway } from "./createGateway.js";
 import { loadConfig } from "./loadConfig.js";
 import { createLogger } from "./logger.js";
+import { processGroupsDir } from "./stateDir.js";
 import { sweepDockerOrphans } from "./sweepDockerOrphans.js";
+import { sweepOrphanProcesses } from "./sweepOrphanProcesses.js";
 
 /**
  * Signals that shut the gateway down. One arriving during a shutdown forces it: every backend's process group
@@ -33,13 +35,16 @@ export interface ServeIo extends CliIo {
 export async function runServe(options: CommonOptions, io: ServeIo): Promise<number> {
   const config = await loadConfig({ configPath: options.configPath, envFile: options.envFile });
   const logger = createLogger({ level: options.logLevel, stream: io.stderr });
-  const gateway = createGateway(config, { logger });
+  const groupsDir = processGroupsDir();
+  const gateway = createGateway(config, { logger, poolOptions: { processGroupsDir: groupsDir } });
   const available = config.backends.filter((backend) => backend.spec !== undefined).length;
   logger.info(
     `serving ${config.backends.length} backends (${available} available) from ${options.configPath}`,
   );
   // Containers left by a SIGKILLed gateway: removed in the background, never delaying initialize.
   void sweepDockerOrphans(config, logger);
+  // The same for plain processes (a backend that ignores the end of its stdin, and its children).
+  void sweepOrphanProcesses(groupsDir, logger);
 
   return new Promise<number>((resolve) => {
     let shuttingDown = false;
