@@ -1,5 +1,5 @@
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import { McpMethod, RequestError, RequestErrorCode, createMcpConnection } from "@mcpware/protocol";
+import { McpMethod, RequestError, RequestErrorCode, createMcpConnection, isObject } from "@mcpware/protocol";
 import type {
   CancelSignal,
   ClientCapabilities,
@@ -201,7 +201,7 @@ export class BackendProcess {
    * answered; a failure is reported as a diagnostic, never thrown.
    */
   async setLoggingLevel(level: LoggingLevel): Promise<void> {
-    if (!this.isAlive || this.#capabilities?.logging === undefined || this.#loggingLevel === level) return;
+    if (!this.isAlive || !isObject(this.#capabilities?.logging) || this.#loggingLevel === level) return;
     this.#loggingLevel = level;
     try {
       await this.connection.sendRequest(
@@ -230,12 +230,16 @@ export class BackendProcess {
   #onBackendRequest(method: string, params: unknown, cancelled: AbortSignal): unknown {
     if (method === McpMethod.Ping) return {};
     const suspension = this.connection.suspendDeadlines();
-    const signal = AbortSignal.any([
-      cancelled,
-      suspension.abandoned,
-      AbortSignal.timeout(this.#host.spec.maxCallDurationMs),
-    ]);
-    return this.#host.onRequest(method, params, signal).finally(() => suspension.dispose());
+    const limit = new AbortController();
+    const timer = setTimeout(() => {
+      limit.abort(new DOMException("the backend's maxCallDuration passed", "TimeoutError"));
+    }, this.#host.spec.maxCallDurationMs);
+    timer.unref();
+    const signal = AbortSignal.any([cancelled, suspension.abandoned, limit.signal]);
+    return this.#host.onRequest(method, params, signal).finally(() => {
+      clearTimeout(timer);
+      suspension.dispose();
+    });
   }
 
   /**

@@ -79,6 +79,7 @@ export class ClientRelay implements Disposable {
     this.#sessions.set(connection, session);
     connection.onClose(() => {
       this.#sessions.delete(connection);
+      if (session.logLevel !== undefined) this.#applyLogLevel();
     });
     connection.onRequest(McpMethod.SetLoggingLevel, (params) => {
       const level = isObject(params) ? params.level : undefined;
@@ -202,14 +203,18 @@ export class ClientRelay implements Disposable {
     }
   }
 
-  /** Every backend gets the most verbose level any client asked for; each client is sent only what it asked. */
+  /**
+   * Every backend gets the most verbose level any client needs (a client that set none needs everything), once
+   * some client set one; each client is then sent only what it asked for.
+   */
   #applyLogLevel(): void {
-    let level: LoggingLevel | undefined;
-    for (const session of this.#sessions.values()) {
-      const own = session.logLevel;
-      if (own !== undefined && (level === undefined || passesLevel(own, level) === false)) level = own;
+    const sessions = [...this.#sessions.values()].filter((session) => session.capabilities !== undefined);
+    if (!sessions.some((session) => session.logLevel !== undefined) || this.#pool.isClosed) return;
+    let level: LoggingLevel = "emergency";
+    for (const session of sessions) {
+      const own = session.logLevel ?? "debug";
+      if (!passesLevel(own, level)) level = own;
     }
-    if (level === undefined || this.#pool.isClosed) return;
     this.#pool.setLoggingLevel(level).catch((error: unknown) => {
       this.#logger.debug(`logging/setLevel not applied: ${String(error)}`);
     });
