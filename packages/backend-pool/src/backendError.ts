@@ -14,6 +14,11 @@ export const BackendErrorCode = {
   Exited: "ERR_BACKEND_EXITED",
   /** Too many crashes in the window: failing fast until the circuit cools down. */
   CircuitOpen: "ERR_BACKEND_CIRCUIT_OPEN",
+  /**
+   * The backend failed to start too often (the restart budget) and is not started again until it is replaced;
+   * `cause` is the last start's error.
+   */
+  Failed: "ERR_BACKEND_FAILED",
   /** The backend answered with a JSON-RPC error; `cause` is the ProtocolError. */
   Remote: "ERR_BACKEND_REMOTE",
   /** A message from the backend exceeded the size cap. */

@@ -47,6 +47,12 @@ export const BACKOFF_RESET_AFTER_UP_MS = 60_000;
 /** Crashes within the window that open the circuit. */
 export const DEFAULT_MAX_CRASHES = 5;
 export const DEFAULT_CRASH_WINDOW_MS = 300_000;
+/**
+ * The restart budget: this many failed starts within the window and the backend is `failed` (never started
+ * again until it is replaced, e.g. its config changed, or the pool is made anew). RELIABILITY §5 "FATAL".
+ */
+export const DEFAULT_MAX_FAILED_STARTS = 5;
+export const DEFAULT_FAILED_START_WINDOW_MS = 300_000;
 /** How long an open circuit fails fast before one probe start. */
 export const DEFAULT_CIRCUIT_COOLDOWN_MS = 30_000;
 /** Consecutive request timeouts after which a backend is recycled. */

@@ -5,7 +5,7 @@ import { BackendError, BackendErrorCode } from "./backendError.js";
 import type { BackendProcess, BackendProcessHost } from "./backendProcess.js";
 import { buildChildEnv } from "./childEnv.js";
 import type { ResolvedBackendSpec } from "./normalizeSpec.js";
-import { asBackendError, circuitOpenError } from "./requestErrors.js";
+import { asBackendError, circuitOpenError, failedError } from "./requestErrors.js";
 import { RestartGovernor } from "./restartGovernor.js";
 import { startBackendProcess } from "./startBackendProcess.js";
 import type { StartHost } from "./startBackendProcess.js";
@@ -59,6 +59,7 @@ export class ProcessSupervisor {
       processHost: this.#processHost(buildChildEnv(spec.env, { inheritEnv: spec.inheritEnv })),
       stderr,
       circuitError: (retryAtMs) => this.#circuitError(retryAtMs),
+      failedError: () => this.#failedError(),
       onStarting: () => {
         this.#attempts++;
         this.#setState("starting");
@@ -82,7 +83,7 @@ export class ProcessSupervisor {
       onFailed: (process, error) => {
         this.#startingProcess = undefined;
         if (process !== undefined) this.#trackStop(this.#stopProcess(process, error));
-        if (!lifetime.aborted) this.#recordFailure(error);
+        if (!lifetime.aborted) this.#recordFailure(error, true);
       },
     };
   }
@@ -141,6 +142,7 @@ export class ProcessSupervisor {
         }
         const decision = this.#governor.decide(Date.now());
         if (decision.kind === "circuit-open") throw this.#circuitError(decision.retryAtMs);
+        if (decision.kind === "failed") throw this.#failedError();
         const start = startBackendProcess(decision, this.#startHost);
         this.#startPromise = start;
         const clear = (): void => {
@@ -245,9 +247,26 @@ export class ProcessSupervisor {
     return circuitOpenError(this.#spec.name, retryAtMs, this.#lastError, this.#stderr.tail());
   }
 
-  #recordFailure(error: BackendError): void {
+  #failedError(): BackendError {
+    const policy = this.#governor.policy;
+    return failedError(
+      this.#spec.name,
+      policy.maxFailedStarts,
+      policy.failedStartWindowMs,
+      this.#lastError,
+      this.#stderr.tail(),
+    );
+  }
+
+  /** A crash, or (`duringStart`) a failed start, which also spends the restart budget. */
+  #recordFailure(error: BackendError, duringStart = false): void {
     this.#lastError = error;
-    const open = this.#governor.recordCrash(Date.now());
+    const now = Date.now();
+    const open = this.#governor.recordCrash(now);
+    if (duringStart && this.#governor.recordFailedStart(now)) {
+      this.#setState("failed", this.#failedError());
+      return;
+    }
     this.#setState(open ? "circuit-open" : "crashed", error);
   }
 

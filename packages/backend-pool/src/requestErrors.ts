@@ -66,6 +66,23 @@ export function circuitOpenError(
   );
 }
 
+/** ERR_BACKEND_FAILED: the restart budget is spent; the last start's failure is the cause. */
+export function failedError(
+  backend: string,
+  maxFailedStarts: number,
+  windowMs: number,
+  lastError: BackendError | undefined,
+  stderrTail: readonly string[],
+): BackendError {
+  return new BackendError(
+    BackendErrorCode.Failed,
+    `backend "${backend}" failed to start ${maxFailedStarts} times within ${Math.round(windowMs / 1000)} s and ` +
+      `is not started again until its config changes or mcpware restarts` +
+      (lastError === undefined ? "" : ` (last error: ${lastError.message})`),
+    { backend, stderrTail: lastError?.stderrTail ?? stderrTail, cause: lastError },
+  );
+}
+
 /** ERR_BACKEND_BUSY: the backend has `maxInFlight` requests in flight; this one was not sent. */
 export function busyError(backend: string, method: string, maxInFlight: number): BackendError {
   return new BackendError(

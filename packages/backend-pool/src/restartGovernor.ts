@@ -3,10 +3,12 @@ import {
   BACKOFF_RESET_AFTER_UP_MS,
   DEFAULT_CIRCUIT_COOLDOWN_MS,
   DEFAULT_CRASH_WINDOW_MS,
+  DEFAULT_FAILED_START_WINDOW_MS,
   DEFAULT_INITIAL_BACKOFF_MS,
   DEFAULT_MAX_BACKOFF_MS,
   DEFAULT_MAX_CONSECUTIVE_TIMEOUTS,
   DEFAULT_MAX_CRASHES,
+  DEFAULT_MAX_FAILED_STARTS,
 } from "./defaults.js";
 import type { RestartPolicy } from "./types.js";
 
@@ -21,6 +23,8 @@ export function resolveRestartPolicy(policy: RestartPolicy = {}): ResolvedRestar
     windowMs: policy.windowMs ?? DEFAULT_CRASH_WINDOW_MS,
     cooldownMs: policy.cooldownMs ?? DEFAULT_CIRCUIT_COOLDOWN_MS,
     maxConsecutiveTimeouts: policy.maxConsecutiveTimeouts ?? DEFAULT_MAX_CONSECUTIVE_TIMEOUTS,
+    maxFailedStarts: policy.maxFailedStarts ?? DEFAULT_MAX_FAILED_STARTS,
+    failedStartWindowMs: policy.failedStartWindowMs ?? DEFAULT_FAILED_START_WINDOW_MS,
   };
 }
 
@@ -28,7 +32,8 @@ export function resolveRestartPolicy(policy: RestartPolicy = {}): ResolvedRestar
 export type StartDecision =
   | { kind: "start"; probe: boolean }
   | { kind: "wait"; delayMs: number }
-  | { kind: "circuit-open"; retryAtMs: number };
+  | { kind: "circuit-open"; retryAtMs: number }
+  | { kind: "failed" };
 
 /**
  * Backoff and circuit breaker of one backend, as a pure state machine over caller-supplied times (no timers,
@@ -39,6 +44,8 @@ export type StartDecision =
  *   before crashing starts again from the first delay.
  * - `maxCrashes` crashes within `windowMs` open the circuit: starts are refused until `cooldownMs` passed,
  *   then exactly one probe start is allowed; its success closes the circuit, its failure opens it again.
+ * - `maxFailedStarts` failed starts within `failedStartWindowMs` exhaust the restart budget: the backend is
+ *   failed for good (`decide` says `failed` from then on).
  */
 export class RestartGovernor {
   readonly policy: ResolvedRestartPolicy;
@@ -49,6 +56,8 @@ export class RestartGovernor {
   #readyAt: number | undefined;
   #circuitOpenUntil: number | undefined;
   #probing = false;
+  #failedStartTimes: number[] = [];
+  #failed = false;
 
   constructor(policy: RestartPolicy = {}, random: () => number = Math.random) {
     this.policy = resolveRestartPolicy(policy);
@@ -65,7 +74,13 @@ export class RestartGovernor {
     return this.#circuitOpenUntil;
   }
 
+  /** True once the restart budget is spent. */
+  get isFailed(): boolean {
+    return this.#failed;
+  }
+
   decide(now: number): StartDecision {
+    if (this.#failed) return { kind: "failed" };
     if (this.#circuitOpenUntil !== undefined) {
       if (this.#probing || now < this.#circuitOpenUntil) {
         return { kind: "circuit-open", retryAtMs: Math.max(this.#circuitOpenUntil, now) };
@@ -110,6 +125,14 @@ export class RestartGovernor {
       this.#circuitOpenUntil = now + this.policy.cooldownMs;
     }
     return this.#circuitOpenUntil !== undefined;
+  }
+
+  /** A start failed (after `recordCrash`). Returns true once the restart budget is spent. */
+  recordFailedStart(now: number): boolean {
+    this.#failedStartTimes = this.#failedStartTimes.filter((time) => now - time < this.policy.failedStartWindowMs);
+    this.#failedStartTimes.push(now);
+    if (this.#failedStartTimes.length >= this.policy.maxFailedStarts) this.#failed = true;
+    return this.#failed;
   }
 
   /** A deliberate stop (idle, recycle, replace): no backoff for the next start. */

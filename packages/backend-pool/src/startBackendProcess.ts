@@ -10,7 +10,7 @@ import type { RestartGovernor, StartDecision } from "./restartGovernor.js";
 import type { StderrRing } from "./stderrRing.js";
 
 /** A decision of the governor that lets a start go ahead, now or after a backoff. */
-export type AllowedStart = Exclude<StartDecision, { kind: "circuit-open" }>;
+export type AllowedStart = Exclude<StartDecision, { kind: "circuit-open" } | { kind: "failed" }>;
 
 /** What one start needs from the backend it starts a process for, and what it tells it, synchronously and in order. */
 export interface StartHost {
@@ -22,6 +22,8 @@ export interface StartHost {
   readonly stderr: StderrRing;
   /** ERR_BACKEND_CIRCUIT_OPEN, for a circuit that opened during the backoff. */
   circuitError(retryAtMs: number): BackendError;
+  /** ERR_BACKEND_FAILED, for a restart budget spent during the backoff. */
+  failedError(): BackendError;
   /** The governor let the start go ahead: it counts as an attempt from now on. */
   onStarting(): void;
   /** The process was spawned; its handshake comes next. */
@@ -45,6 +47,7 @@ export async function startBackendProcess(decision: AllowedStart, host: StartHos
     await sleep(decision.delayMs, lifetime);
     const next = governor.decide(Date.now());
     if (next.kind === "circuit-open") throw host.circuitError(next.retryAtMs);
+    if (next.kind === "failed") throw host.failedError();
     decision = next.kind === "wait" ? { kind: "start", probe: false } : next;
   }
   if (lifetime.aborted) throw lifetime.reason;

@@ -22,6 +22,13 @@ export interface RestartPolicy {
   cooldownMs?: number;
   /** Consecutive request timeouts after which the backend is recycled (stopped, restarted on demand). Default 3. */
   maxConsecutiveTimeouts?: number;
+  /**
+   * The restart budget: failed starts within `failedStartWindowMs` after which the backend is `failed` and never
+   * started again (until it is replaced). Default 5.
+   */
+  maxFailedStarts?: number;
+  /** The window of `maxFailedStarts` (ms). Default 300 000. */
+  failedStartWindowMs?: number;
 }
 
 /** How to run one MCP server. Validated by the pool; a bad field throws a TypeError naming it. */
@@ -78,7 +85,7 @@ export interface DockerOptions {
 }
 
 export type BackendState =
-  "idle" | "starting" | "ready" | "stopping" | "crashed" | "circuit-open" | "removed";
+  "idle" | "starting" | "ready" | "stopping" | "crashed" | "circuit-open" | "failed" | "removed";
 
 /** A snapshot of one backend. */
 export interface BackendInfo {
