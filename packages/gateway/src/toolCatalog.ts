@@ -3,6 +3,8 @@ import { BackendError, BackendErrorCode } from "@mcpware/backend-pool";
 import type { CancelSignal, ListToolsResult, Tool } from "@mcpware/protocol";
 import { McpMethod, raceAbort } from "@mcpware/protocol";
 import type { ArgumentCheck, ArgumentValidator } from "./argumentValidator.js";
+import { cleanTool, describeCounts, emptyCounts, totalRemoved } from "./cleanText.js";
+import type { RemovedCounts } from "./cleanText.js";
 import type { Logger } from "./logger.js";
 
 /** A backend offering more pages than this is cut off (and a warning logged): a guard against cursor loops. */
@@ -27,6 +29,8 @@ export type GatewayPool = Pick<
 export interface ToolList {
   readonly tools: readonly Tool[];
   readonly byName: ReadonlyMap<string, Tool>;
+  /** What was cleaned out of the tools' descriptions and titles (see `cleanTool`). */
+  readonly removed: Readonly<RemovedCounts>;
   /** The compiled check of the tool's `inputSchema`, or undefined when it cannot be checked locally. */
   checkArguments(toolName: string): ArgumentCheck | undefined;
 }
@@ -154,15 +158,23 @@ function createToolList(
   validator: ArgumentValidator,
 ): ToolList {
   const byName = new Map<string, Tool>();
+  const removed = emptyCounts();
   for (const tool of tools) {
     if (byName.has(tool.name))
       logger.warn(`backend ${backend} lists the tool ${tool.name} twice; the first wins`);
-    else byName.set(tool.name, tool);
+    // What the model reads of it is cleaned of hidden characters and escapes, and capped.
+    else byName.set(tool.name, cleanTool(tool, removed));
+  }
+  if (totalRemoved(removed) > 0) {
+    logger.debug(
+      `backend ${backend}: removed from its tool descriptions and titles: ${describeCounts(removed)}`,
+    );
   }
   const checks = new Map<string, ArgumentCheck | undefined>();
   return {
     tools: [...byName.values()],
     byName,
+    removed,
     checkArguments(toolName) {
       if (checks.has(toolName)) return checks.get(toolName);
       const tool = byName.get(toolName);

@@ -413,6 +413,22 @@ describe("server-to-client requests, logging and list changes (end to end)", fun
       expect(handlers.completions).to.deep.equal(["consent-7"]);
     });
 
+    it("cleans hidden characters and escapes out of what discovery shows of a tool", async () => {
+      const session = await harness.start({ backends: { a: backends.relay("a") } });
+      const result = await session.client.callTool({
+        name: "discover_backend_tools",
+        arguments: { backend_name: "a" },
+      });
+      const text = textOf(result);
+      expect(text).to.include("### poisoned (Notes)\nReads notes.txt.exe quietly hidden\n");
+      expect(text).to.include('"description":"Which note"');
+      // Nothing invisible is left anywhere in what the model reads.
+      const wire = JSON.stringify(result);
+      // eslint-disable-next-line no-control-regex -- looking for control characters
+      expect(wire).to.not.match(/[\u{E0000}-\u{E007F}\u202A-\u202E\u2066-\u2069\u200B-\u200D\u001b]/u);
+      expect(wire).to.not.match(/\\u001b|\\u200b|\\u202e/i);
+    });
+
     it("lists a tool that needs task support with a note, and answers a call to it with isError", async () => {
       const session = await harness.start({ backends: { a: backends.relay("a") } });
       const text = textOf(
