@@ -134,7 +134,8 @@ export function normalizeSpec(spec: BackendSpec): ResolvedBackendSpec {
   }
   const restart = resolveRestartPolicy(restartInput);
   for (const [field, value] of Object.entries(restart)) {
-    const isCount = field === "maxCrashes" || field === "maxConsecutiveTimeouts" || field === "maxFailedStarts";
+    const isCount =
+      field === "maxCrashes" || field === "maxConsecutiveTimeouts" || field === "maxFailedStarts";
     if (
       typeof value !== "number" ||
       !Number.isFinite(value) ||

@@ -129,7 +129,9 @@ export class RestartGovernor {
 
   /** A start failed (after `recordCrash`). Returns true once the restart budget is spent. */
   recordFailedStart(now: number): boolean {
-    this.#failedStartTimes = this.#failedStartTimes.filter((time) => now - time < this.policy.failedStartWindowMs);
+    this.#failedStartTimes = this.#failedStartTimes.filter(
+      (time) => now - time < this.policy.failedStartWindowMs,
+    );
     this.#failedStartTimes.push(now);
     if (this.#failedStartTimes.length >= this.policy.maxFailedStarts) this.#failed = true;
     return this.#failed;

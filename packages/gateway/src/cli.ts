@@ -130,6 +130,47 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
         ),
     )
     .command(
+      "pins [accept] [backend] [tool]",
+      "Start the backends and show how their tools differ from the pinned definitions (a diff each); " +
+        "`pins accept [backend] [tool]` accepts the changes",
+      (command) =>
+        command
+          .positional("accept", { type: "string", describe: '"accept" to accept the changes' })
+          .positional("backend", { type: "string", describe: "Only this backend" })
+          .positional("tool", { type: "string", describe: "Only this tool (with accept)" }),
+      (argv) => {
+        // `pins <backend>` lists one backend; `pins accept [backend] [tool]` accepts.
+        const accept = argv.accept === "accept";
+        const backend = accept ? argv.backend : (argv.accept ?? argv.backend);
+        const tool = accept ? argv.tool : undefined;
+        if (!accept && argv.backend !== undefined) {
+          usageError = `unexpected argument: ${argv.backend} (pins [backend], or pins accept [backend] [tool])`;
+          return;
+        }
+        return run(async () =>
+          (await import("./runPins.js")).runPins({ ...common(argv), accept, backend, tool }, io, context.env),
+        );
+      },
+    )
+    .command(
+      "import <file>",
+      "Print a mcpware config converted from an MCP client's config file (Claude Desktop, Claude Code, " +
+        "Cursor, Cline, Roo Code, Windsurf, VS Code); what is left out is named on stderr",
+      (command) =>
+        command.positional("file", {
+          type: "string",
+          demandOption: true,
+          describe: "The client's config file",
+        }),
+      (argv) =>
+        run(async () =>
+          (await import("./runImport.js")).runImport(
+            { file: argv.file, logLevel: argv["log-level"] as LogLevel },
+            io,
+          ),
+        ),
+    )
+    .command(
       "doctor",
       "Check the environment mcpware runs in (Docker, config, backends)",
       (command) => command,

@@ -5,6 +5,8 @@ import { RawJson, createMcpConnection } from "@mcpware/protocol";
 import { ClientRelay } from "./clientRelay.js";
 import { discoverBackendTools } from "./discoverBackendTools.js";
 import type { GatewayContext } from "./gatewayContext.js";
+import { timeoutOf, unavailableReason } from "./gatewayContext.js";
+import { describeFailure } from "./describeFailure.js";
 import { registerServerHandlers, SERVER_NAME } from "./gatewayServer.js";
 import type { Logger } from "./logger.js";
 import { createLogger } from "./logger.js";
@@ -13,6 +15,9 @@ import { packageVersion } from "./packageVersion.js";
 import type { GatewayConfig, ResolvedBackend } from "./resolveConfig.js";
 import type { GatewayPool } from "./toolCatalog.js";
 import { ToolCatalog } from "./toolCatalog.js";
+import { stateDir } from "./stateDir.js";
+import { DEFAULT_PINNING_MODE, PinStore } from "./toolPins.js";
+import type { PinChange, PinningMode } from "./toolPins.js";
 import { useTool } from "./useTool.js";
 
 export interface GatewayOptions {
@@ -29,6 +34,17 @@ export interface GatewayOptions {
    * {@link MAX_BACKEND_LOG_MESSAGES_PER_SECOND}.
    */
   maxLogMessagesPerSecond?: number;
+  /**
+   * Tool-definition pins. Default: the config's `pinning` mode (`block` unless set) with the pins of its file in
+   * the state folder (`$MCPWARE_STATE_DIR`, …); a config without a file is not pinned. `false`: no pinning.
+   */
+  pins?: { store: PinStore; mode: PinningMode } | false;
+}
+
+/** Tools whose definitions differ from their pins, and the backends that could not list theirs. */
+export interface PinReport {
+  changes: PinChange[];
+  failures: string[];
 }
 
 export interface CallToolOptions {
@@ -48,6 +64,8 @@ export interface Gateway extends AsyncDisposable {
   serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<void>;
   /** What discover_backend_tools answers (`backend` omitted: every backend). */
   discoverTools(backend?: string, options?: { signal?: AbortSignal }): Promise<CallToolResult>;
+  /** Lists the tools of one backend (or of every available one) and reports how they differ from their pins. */
+  pinChanges(backend?: string): Promise<PinReport>;
   /** What use_tool answers. */
   callTool(backend: string, tool: string, args?: unknown, options?: CallToolOptions): Promise<CallToolResult>;
   /**
@@ -107,7 +125,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       logger.warn(`backend ${backend} ${previous} → ${state}${detail}`);
     else logger.info(`backend ${backend} ${previous} → ${state}${detail}`);
   });
-  const catalog = new ToolCatalog(pool as GatewayPool, logger.child("catalog"));
+  const pins = options.pins === undefined ? defaultPins(config) : options.pins || undefined;
+  const catalog = new ToolCatalog(pool as GatewayPool, logger.child("catalog"), pins);
   const context: GatewayContext = {
     config,
     pool: pool as GatewayPool,
@@ -174,6 +193,32 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         callOptions.signal ?? new AbortController().signal,
       );
     },
+    async pinChanges(backend) {
+      const names = [...backends.values()]
+        .filter(
+          (entry) => (backend === undefined || entry.name === backend) && !unavailableReason(context, entry),
+        )
+        .map((entry) => entry.name);
+      const report: PinReport = { changes: [], failures: [] };
+      const lists = await Promise.allSettled(
+        names.map((name) => catalog.get(name, undefined, timeoutOf(backends.get(name)!))),
+      );
+      lists.forEach((outcome, index) => {
+        const name = names[index]!;
+        if (outcome.status === "fulfilled") report.changes.push(...outcome.value.pinChanges.values());
+        else {
+          report.failures.push(
+            describeFailure(outcome.reason, {
+              backend: name,
+              timeoutMs: timeoutOf(backends.get(name)!),
+              action: "listing its tools",
+              redactor: logger.redactor,
+            }),
+          );
+        }
+      });
+      return report;
+    },
     callTool(backend, tool, args, callOptions = {}) {
       const onProgress = callOptions.onProgress;
       const result = useTool(
@@ -203,4 +248,11 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     },
   };
   return gateway;
+}
+
+/** The pins of a config loaded from a file, in the mode it asks for; none for a config without a file. */
+function defaultPins(config: GatewayConfig): { store: PinStore; mode: PinningMode } | undefined {
+  const mode = config.pinning ?? DEFAULT_PINNING_MODE;
+  if (config.file === undefined || mode === "off") return undefined;
+  return { store: PinStore.forConfig(stateDir(), config.file), mode };
 }

@@ -1,6 +1,6 @@
 import { BackendError, BackendErrorCode } from "@mcpware/backend-pool";
 import type { CallToolResult } from "@mcpware/protocol";
-import { MAX_JSON_DEPTH, ProtocolError, RequestError } from "@mcpware/protocol";
+import { MAX_JSON_DEPTH, McpMethod, ProtocolError, RequestError } from "@mcpware/protocol";
 import type { Redactor } from "./redactor.js";
 
 /** How many of the backend's last stderr lines an error message quotes. */
@@ -16,16 +16,21 @@ export interface FailureContext {
   timeoutMs: number;
   /** How long the request really took before it failed (ms); default: what the error says, else `timeoutMs`. */
   elapsedMs?: number | undefined;
-  /** What the request was doing, e.g. "calling tool echo" or "listing tools". */
+  /** What the request was doing once the backend was up, e.g. 'calling tool "echo"' or "listing its tools". */
   action: string;
+  /**
+   * What the request was for, said of a backend that failed while starting: "before it could …", e.g. "list its
+   * tools" or 'run tool "echo"'. Default: nothing is said.
+   */
+  purpose?: string | undefined;
   /** Masks secrets in quoted stderr lines. */
   redactor: Redactor;
 }
 
 /**
  * The one mapping from local errors (BackendError and anything unexpected) to the text the client sees:
- * what happened, with the facts (exit code, signal, last stderr lines, the deadline in seconds), and what
- * to do next. Secrets are masked.
+ * what happened and in which phase (starting the backend, or the request itself), with the facts (exit code,
+ * signal, last stderr lines once each, the deadline in seconds), and what to do next. Secrets are masked.
  */
 export function describeFailure(error: unknown, context: FailureContext): string {
   return context.redactor.redact(explain(error, context));
@@ -40,7 +45,8 @@ function explain(error: unknown, context: FailureContext): string {
   const tail = quoteStderr(error, context.redactor);
   switch (error.code) {
     case BackendErrorCode.Spawn:
-      return `${name} failed to start: its command could not be run (${causeText(error)}). Check its "command" in the mcpware config.${tail}`;
+      // The process never ran: "it wrote nothing to stderr" would say nothing.
+      return `${name} failed to start: its command could not be run (${causeText(error)}). Check its "command" in the mcpware config (\`mcpware validate\` shows where it was looked for).${error.stderrTail.length > 0 ? tail : ""}`;
     case BackendErrorCode.StartTimeout:
       return `${name} failed to start: it did not complete the MCP handshake in time${secondsOf(error.elapsedMs)}.${tail}`;
     case BackendErrorCode.Initialize:
@@ -52,7 +58,8 @@ function explain(error: unknown, context: FailureContext): string {
       const elapsed = formatSeconds(Math.round(elapsedMs / 100) * 100);
       const limit = formatSeconds(context.timeoutMs);
       const cause = error.cause instanceof RequestError ? error.cause : undefined;
-      const waitedMs = cause?.waitedMs ?? 0;
+      // Below a tenth of a second the waiting is not worth a mention (it would read "0 s").
+      const waitedMs = Math.round((cause?.waitedMs ?? 0) / 100) * 100;
       const waited = formatSeconds(Math.round(waitedMs / 100) * 100);
       if (cause?.maxTotalMs !== undefined) {
         const of = waitedMs > 0 ? `, ${waited} s of it waiting for the client` : "";
@@ -70,9 +77,15 @@ function explain(error: unknown, context: FailureContext): string {
     case BackendErrorCode.Aborted:
       return `the request to ${name} was cancelled while ${context.action}.`;
     case BackendErrorCode.Exited:
+      if (isStartFailure(error)) {
+        const before = context.purpose === undefined ? "" : ` (before it could ${context.purpose})`;
+        return `${name} ${describeExit(error)} while starting${before}; it will be started again on the next request.${tail}`;
+      }
       return `${name} ${describeExit(error)} while ${context.action}; it will be restarted on the next request.${tail}`;
     case BackendErrorCode.CircuitOpen:
       return `${name} crashed too often and is paused; try again later.${tail}`;
+    case BackendErrorCode.Failed:
+      return `${name} failed to start too many times and is not started again until its config changes or mcpware restarts.${tail}`;
     case BackendErrorCode.Remote: {
       const cause = error.cause instanceof ProtocolError ? error.cause : undefined;
       const detail = cause === undefined ? error.message : `${cause.message} (JSON-RPC error ${cause.code})`;
@@ -91,9 +104,38 @@ function explain(error: unknown, context: FailureContext): string {
   }
 }
 
-/** A tool result that reports an error the model can act on. */
+/** The results `errorResult` made: mcpware's own errors, as opposed to a backend's `isError` results. */
+const ownErrors = new WeakSet<CallToolResult>();
+
+/** A tool result that reports an error the model can act on; `isOwnError` knows it as mcpware's own. */
 export function errorResult(message: string): CallToolResult {
-  return { content: [{ type: "text", text: message }], isError: true };
+  const result: CallToolResult = { content: [{ type: "text", text: message }], isError: true };
+  ownErrors.add(result);
+  return result;
+}
+
+/** True for a result `errorResult` made (mcpware's own error), false for anything a backend answered. */
+export function isOwnError(result: CallToolResult): boolean {
+  return ownErrors.has(result);
+}
+
+/**
+ * True when the backend failed while starting (spawn, start timeout, refused initialize, an exit during the
+ * handshake, or a restart budget spent on such failures), before the request itself was sent.
+ */
+export function isStartFailure(error: unknown): boolean {
+  if (!(error instanceof BackendError)) return false;
+  switch (error.code) {
+    case BackendErrorCode.Spawn:
+    case BackendErrorCode.StartTimeout:
+    case BackendErrorCode.Initialize:
+    case BackendErrorCode.Failed:
+      return true;
+    case BackendErrorCode.Exited:
+      return error.method === McpMethod.Initialize;
+    default:
+      return false;
+  }
 }
 
 function describeCause(error: BackendError): string {
@@ -107,11 +149,24 @@ function describeExit(error: BackendError): string {
 }
 
 function quoteStderr(error: BackendError, redactor: Redactor): string {
-  const lines = error.stderrTail.slice(-STDERR_LINES_IN_ERRORS).map((line) => {
-    const clipped = line.length > MAX_QUOTED_LINE_LENGTH ? `${line.slice(0, MAX_QUOTED_LINE_LENGTH)}…` : line;
-    return `  ${redactor.redact(clipped)}`;
-  });
+  const lines = countRepeats(error.stderrTail)
+    .slice(-STDERR_LINES_IN_ERRORS)
+    .map(([line, count]) => {
+      const clipped =
+        line.length > MAX_QUOTED_LINE_LENGTH ? `${line.slice(0, MAX_QUOTED_LINE_LENGTH)}…` : line;
+      return `  ${redactor.redact(clipped)}${count > 1 ? ` (×${count})` : ""}`;
+    });
   return lines.length === 0 ? " It wrote nothing to stderr." : `\nLast stderr lines:\n${lines.join("\n")}`;
+}
+
+/**
+ * Each distinct line once, in the order of its first appearance, with how often it came: a backend restarted
+ * a few times has printed the same error each time, and the stderr tail spans its runs.
+ */
+function countRepeats(lines: readonly string[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return [...counts];
 }
 
 function causeText(error: BackendError): string {

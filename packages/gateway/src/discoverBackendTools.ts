@@ -8,6 +8,7 @@ import { findBackend, timeoutOf, unavailableReason } from "./gatewayContext.js";
 import { DISCOVER_TOOL_NAME, USE_TOOL_NAME } from "./metaTools.js";
 import type { ResolvedBackend } from "./resolveConfig.js";
 import { NEEDS_TASKS_NOTE, needsTasks } from "./taskSupport.js";
+import { pinNote } from "./toolPins.js";
 import type { ToolList } from "./toolCatalog.js";
 
 /** Longest tool description in the overview (characters); the full text comes with a backend's details. */
@@ -132,6 +133,7 @@ async function discoverOne(
           backend: backend.name,
           timeoutMs: deadline,
           action: "listing its tools",
+          purpose: "list its tools",
           redactor: context.redactor,
         });
     context.logger.warn(message);
@@ -151,17 +153,17 @@ function stateOf(context: GatewayContext, name: string): string {
 const overviewTools = new WeakMap<ToolList, readonly DiscoveredTool[]>();
 
 function describeTools(list: ToolList, full: boolean): DiscoveredTool[] {
-  if (full) return list.tools.map((tool) => describeTool(tool, true));
+  if (full) return list.tools.map((tool) => describeTool(tool, true, list));
   let tools = overviewTools.get(list);
   if (tools === undefined) {
-    tools = list.tools.map((tool) => describeTool(tool, false));
+    tools = list.tools.map((tool) => describeTool(tool, false, list));
     overviewTools.set(list, tools);
   }
   // A fresh array each time: the result is the caller's; the described tools are shared, never modified.
   return [...tools];
 }
 
-function describeTool(tool: Tool, full: boolean): DiscoveredTool {
+function describeTool(tool: Tool, full: boolean, list: ToolList): DiscoveredTool {
   const described: DiscoveredTool = { name: tool.name };
   if (typeof tool.title === "string") described.title = tool.title;
   if (typeof tool.description === "string") {
@@ -173,6 +175,8 @@ function describeTool(tool: Tool, full: boolean): DiscoveredTool {
     if (isObject(tool.annotations)) described.annotations = tool.annotations;
   }
   if (needsTasks(tool)) described.note = NEEDS_TASKS_NOTE;
+  const change = list.pinChanges.get(tool.name);
+  if (change !== undefined) described.note = pinNote(change, list.blockedBy(tool.name) !== undefined);
   return described;
 }
 

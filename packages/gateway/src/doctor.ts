@@ -1,8 +1,9 @@
-import { constants, existsSync } from "node:fs";
-import { access, readFile, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseEnv } from "node:util";
 import { currentDockerOwner, isDockerRunCommand, runDockerCli } from "@mcpware/backend-pool";
+import { checkCommand, findCommand } from "./checkCommand.js";
 import { ConfigError } from "./configError.js";
 import type { GatewayConfig } from "./resolveConfig.js";
 import { loadConfig, DEFAULT_ENV_FILE } from "./loadConfig.js";
@@ -180,64 +181,6 @@ async function readEnvFileVariables(options: {
   } catch {
     return [];
   }
-}
-
-async function isExecutableFile(file: string, platform: NodeJS.Platform): Promise<boolean> {
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) return false;
-    if (platform !== "win32") await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Where `command` would be found: a path as given (against the backend's cwd), or along PATH. */
-export async function findCommand(
-  command: string,
-  options: { env: NodeJS.ProcessEnv; platform: NodeJS.Platform; cwd?: string },
-): Promise<string | undefined> {
-  const { platform } = options;
-  const paths = platform === "win32" ? path.win32 : path.posix;
-  const extensions =
-    platform === "win32" && paths.extname(command) === ""
-      ? ["", ...(lookupVariable(options.env, "PATHEXT") ?? ".COM;.EXE;.BAT;.CMD").split(";")]
-      : [""];
-  const hasDirectory = /[\\/]/.test(command);
-  const directories = hasDirectory
-    ? [options.cwd ?? process.cwd()]
-    : (lookupVariable(options.env, "PATH") ?? "")
-        .split(platform === "win32" ? ";" : ":")
-        .filter((dir) => dir !== "");
-  for (const directory of directories) {
-    for (const extension of extensions) {
-      const candidate = paths.resolve(directory, command + extension.toLowerCase());
-      if (await isExecutableFile(candidate, platform)) return candidate;
-    }
-  }
-  return undefined;
-}
-
-function lookupVariable(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  for (const key of Object.keys(env)) if (key.toUpperCase() === name) return env[key];
-  return undefined;
-}
-
-async function checkCommand(
-  backend: string,
-  command: string,
-  spec: { env?: Readonly<Record<string, string>>; cwd?: string },
-  env: NodeJS.ProcessEnv,
-  platform: NodeJS.Platform,
-): Promise<DoctorCheck> {
-  // The child is spawned with its own PATH when the backend declares one.
-  const lookupEnv = spec.env?.PATH === undefined ? env : { ...env, PATH: spec.env.PATH };
-  const found = await findCommand(command, { env: lookupEnv, platform, cwd: spec.cwd });
-  const subject = `${backend}: command`;
-  if (found !== undefined) return { ok: true, subject, detail: `${command} → ${found}` };
-  const hint = /[\\/]/.test(command) ? "no executable file there" : "not found on PATH";
-  return { ok: false, subject, detail: `${command}: ${hint}` };
 }
 
 async function checkDocker(

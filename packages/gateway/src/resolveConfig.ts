@@ -1,9 +1,14 @@
 import path from "node:path";
+import type { PinningMode } from "./toolPins.js";
 import type { BackendSpec } from "@mcpware/backend-pool";
+import type { ClientVariableValues } from "./clientVariables.js";
+import { clientVariableValues, expandClientPath, translateClientTemplate } from "./clientVariables.js";
 import { MASK, substituteVariables } from "./substituteVariables.js";
 import type { BackendEntry, ConfigShape, ValidatedConfig } from "./validateConfig.js";
 
 const MS_PER_SECOND = 1000;
+/** Why an MCP client's remote server (`url`, `serverUrl`) is listed but cannot be used. */
+export const REMOTE_UNSUPPORTED = "remote servers are not supported yet";
 
 /** One backend after substitution: runnable (`spec`) or unavailable (`unavailable` says why). */
 export interface ResolvedBackend {
@@ -28,6 +33,13 @@ export interface GatewayConfig {
   shape: ConfigShape;
   /** In file order, without disabled backends. */
   backends: readonly ResolvedBackend[];
+  /**
+   * What was accepted but is not used, one line each (keys MCP clients write that mcpware ignores): the
+   * commands print them on stderr. Unavailable backends are not repeated here.
+   */
+  warnings: readonly string[];
+  /** What to do when a tool's definition changed since it was pinned (`"pinning"`); default `block`. */
+  pinning?: PinningMode | undefined;
 }
 
 export interface ResolveOptions {
@@ -40,43 +52,70 @@ export interface ResolveOptions {
   baseDir: string;
   /** The config file, for messages. */
   file?: string;
+  /**
+   * Reads a backend's `envFile` (an absolute path) into its variables.
+   *
+   * @throws Error saying why it cannot (the backend is then unavailable).
+   */
+  readEnvFile: (file: string) => ReadonlyMap<string, string>;
 }
 
 /**
- * Substitutes variables and builds each backend's pool spec (timeouts converted from seconds to ms).
- * A backend that references an unset variable, or whose command becomes empty, is marked unavailable;
- * the others are unaffected.
+ * Substitutes variables and builds each backend's pool spec (timeouts converted from seconds to ms). The
+ * references VS Code and Cursor write (`${env:NAME}`, `${workspaceFolder}`, …) mean what they mean there.
+ * A backend that references an unset variable or a value VS Code prompts for (`${input:ID}`), whose `envFile`
+ * cannot be read, whose command becomes empty, or that is a remote server, is marked unavailable; the others
+ * are unaffected.
  */
 export function resolveConfig(config: ValidatedConfig, options: ResolveOptions): GatewayConfig {
+  const values = clientVariableValues(options.baseDir);
   return {
     file: options.file,
     shape: config.shape,
-    backends: config.entries.map((entry) => resolveBackend(entry, options)),
+    backends: config.entries.map((entry) => resolveBackend(entry, options, values)),
+    warnings: config.warnings,
+    pinning: config.pinning,
   };
 }
 
-function resolveBackend(entry: BackendEntry, options: ResolveOptions): ResolvedBackend {
+function resolveBackend(
+  entry: BackendEntry,
+  options: ResolveOptions,
+  values: ClientVariableValues,
+): ResolvedBackend {
   const lookup = (name: string): string | undefined => options.variables.get(name);
   const missing: string[] = [];
+  const inputs: string[] = [];
   const secrets = new Set<string>();
+  const substitute = (template: string) => {
+    const translated = translateClientTemplate(template, values);
+    inputs.push(...translated.inputs);
+    const result = substituteVariables(translated.template, lookup);
+    missing.push(...result.missing);
+    return result;
+  };
   const argv: string[] = [];
   const displayArgv: string[] = [];
   for (const template of entry.argv) {
-    const result = substituteVariables(template, lookup);
+    const result = substitute(template);
     argv.push(result.value);
     displayArgv.push(result.masked);
-    result.missing.forEach((name) => missing.push(name));
     result.substituted.forEach((value) => secrets.add(value));
   }
-  const env: [string, string][] = [];
-  const displayEnv: [string, string][] = [];
-  for (const [name, template] of entry.env) {
-    const result = substituteVariables(template, lookup);
-    env.push([name, result.value]);
-    displayEnv.push([name, result.value === "" ? "" : MASK]);
-    result.missing.forEach((variable) => missing.push(variable));
-    if (result.value !== "") secrets.add(result.value);
+  // The envFile's variables first: the entry's own env wins.
+  const env = new Map<string, string>();
+  let envFileProblem: string | undefined;
+  if (entry.envFile !== undefined) {
+    const file = path.resolve(options.baseDir, expandClientPath(entry.envFile, values));
+    try {
+      for (const [name, value] of options.readEnvFile(file)) env.set(name, value);
+    } catch (error) {
+      envFileProblem = `cannot read its envFile ${file}: ${error instanceof Error ? error.message : String(error)}`;
+    }
   }
+  for (const [name, template] of entry.env) env.set(name, substitute(template).value);
+  for (const value of env.values()) if (value !== "") secrets.add(value);
+  const displayEnv = [...env].map(([name, value]): [string, string] => [name, value === "" ? "" : MASK]);
   const base = {
     name: entry.name,
     description: entry.description,
@@ -84,25 +123,31 @@ function resolveBackend(entry: BackendEntry, options: ResolveOptions): ResolvedB
     displayEnv,
     secrets: [...secrets],
   };
+  const unavailable = (reason: string): ResolvedBackend => ({
+    ...base,
+    spec: undefined,
+    unavailable: `backend "${entry.name}" is unavailable: ${reason}`,
+  });
+  if (entry.remote) return unavailable(REMOTE_UNSUPPORTED);
+  const prompted = [...new Set(inputs)];
+  if (prompted.length > 0) {
+    return unavailable(
+      `it uses ${prompted.map((id) => `\${input:${id}}`).join(", ")}, a value VS Code prompts for; mcpware ` +
+        "cannot prompt: put the value in the env file and reference it as ${NAME}",
+    );
+  }
   const unset = [...new Set(missing)];
   if (unset.length > 0) {
     const list = unset.join(", ");
-    return {
-      ...base,
-      spec: undefined,
-      unavailable:
-        `backend "${entry.name}" is unavailable: ${unset.length === 1 ? "variable" : "variables"} ${list} ` +
-        `${unset.length === 1 ? "is" : "are"} not set (set ${unset.length === 1 ? "it" : "them"} in the ` +
-        "environment or in the env file)",
-    };
+    return unavailable(
+      `${unset.length === 1 ? "variable" : "variables"} ${list} ${unset.length === 1 ? "is" : "are"} not set ` +
+        `(set ${unset.length === 1 ? "it" : "them"} in the environment or in the env file)`,
+    );
   }
+  if (envFileProblem !== undefined) return unavailable(envFileProblem);
   const [command, ...args] = argv;
   if (command === undefined || command === "") {
-    return {
-      ...base,
-      spec: undefined,
-      unavailable: `backend "${entry.name}" is unavailable: its command is empty after variable substitution`,
-    };
+    return unavailable("its command is empty after variable substitution");
   }
   const spec: BackendSpec = {
     name: entry.name,
@@ -111,11 +156,15 @@ function resolveBackend(entry: BackendEntry, options: ResolveOptions): ResolvedB
     env: Object.fromEntries(env),
     inheritEnv: entry.inheritEnv,
     manageDocker: entry.manageDocker,
+    ...(entry.docker === undefined ? {} : { docker: entry.docker }),
   };
   if (entry.description !== undefined) spec.description = entry.description;
   // Relative paths in a config mean the config's folder, wherever mcpware was started from (Claude Desktop
   // starts it in its own folder): the backend runs there, so relative file arguments resolve there too.
-  spec.cwd = path.resolve(options.baseDir, entry.cwd ?? ".");
+  spec.cwd = path.resolve(
+    options.baseDir,
+    entry.cwd === undefined ? "." : expandClientPath(entry.cwd, values),
+  );
   if (entry.timeout !== undefined) spec.timeoutMs = Math.round(entry.timeout * MS_PER_SECOND);
   if (entry.maxCallDuration !== undefined)
     spec.maxCallDurationMs = Math.round(entry.maxCallDuration * MS_PER_SECOND);

@@ -1,7 +1,7 @@
 import type { CliIo, CommonOptions } from "./cliIo.js";
 import { ExitCode, flushStream } from "./cliIo.js";
 import { createGateway } from "./createGateway.js";
-import { loadConfig } from "./loadConfig.js";
+import { loadConfig, logConfigWarnings } from "./loadConfig.js";
 import { createLogger } from "./logger.js";
 import { processGroupsDir } from "./stateDir.js";
 import { sweepDockerOrphans } from "./sweepDockerOrphans.js";
@@ -34,6 +34,7 @@ export interface ServeIo extends CliIo {
  */
 export async function runServe(options: CommonOptions, io: ServeIo): Promise<number> {
   const config = await loadConfig({ configPath: options.configPath, envFile: options.envFile });
+  logConfigWarnings(config, { level: options.logLevel, stream: io.stderr });
   const logger = createLogger({ level: options.logLevel, stream: io.stderr });
   const groupsDir = processGroupsDir();
   const gateway = createGateway(config, { logger, poolOptions: { processGroupsDir: groupsDir } });

@@ -1,9 +1,10 @@
+import { withAudience } from "./audience.js";
 import type { CliIo, CommonOptions } from "./cliIo.js";
 import { ExitCode } from "./cliIo.js";
 import { closeOnSignals } from "./closeOnSignals.js";
 import { createGateway } from "./createGateway.js";
 import type { DiscoveredBackend } from "./discoverBackendTools.js";
-import { loadConfig } from "./loadConfig.js";
+import { loadConfig, logConfigWarnings } from "./loadConfig.js";
 import { createLogger } from "./logger.js";
 
 /** Longest description in a table row (characters). */
@@ -11,19 +12,21 @@ const MAX_TABLE_DESCRIPTION = 80;
 
 /**
  * `mcpware tools [backend]`: starts the backends, lists their tools as a table (or JSON with `json`) and
- * stops them. Status 0 when every backend listed its tools, 1 otherwise.
+ * stops them. A backend that failed has one row pointing below the table, where its error is printed in full
+ * (with the stderr lines that explain it). Status 0 when every backend listed its tools, 1 otherwise.
  */
 export async function runTools(
   options: CommonOptions & { backend?: string | undefined; json: boolean },
   io: CliIo,
 ): Promise<number> {
   const config = await loadConfig({ configPath: options.configPath, envFile: options.envFile });
+  logConfigWarnings(config, { level: options.logLevel, stream: io.stderr });
   const gateway = createGateway(config, {
     logger: createLogger({ level: options.logLevel, stream: io.stderr }),
   });
   const removeSignalHandlers = closeOnSignals(gateway);
   try {
-    const result = await gateway.discoverTools(options.backend);
+    const result = await withAudience("cli", () => gateway.discoverTools(options.backend));
     if (result.isError === true) {
       const text = result.content.map((block) => (block.type === "text" ? block.text : "")).join("\n");
       io.stderr.write(`mcpware: ${text}\n`);
@@ -39,11 +42,14 @@ export async function runTools(
   }
 }
 
+/** The table, then the error of each backend that failed, in full. */
 function renderTable(backends: readonly DiscoveredBackend[]): string {
   const rows: string[][] = [["BACKEND", "STATE", "TOOL", "DESCRIPTION"]];
+  const errors: string[] = [];
   for (const backend of backends) {
     if (backend.error !== undefined) {
-      rows.push([backend.name, backend.state, "-", oneLine(backend.error)]);
+      rows.push([backend.name, backend.state, "-", "(error: see below)"]);
+      errors.push(`\n${backend.error}\n`);
       continue;
     }
     if (backend.tools.length === 0) rows.push([backend.name, backend.state, "-", "(no tools)"]);
@@ -59,7 +65,7 @@ function renderTable(backends: readonly DiscoveredBackend[]): string {
         .trimEnd(),
     )
     .join("\n")
-    .concat("\n");
+    .concat("\n", ...errors);
 }
 
 function oneLine(text: string): string {

@@ -6,6 +6,8 @@ import type { ArgumentCheck, ArgumentValidator } from "./argumentValidator.js";
 import { cleanTool, describeCounts, emptyCounts, totalRemoved } from "./cleanText.js";
 import type { RemovedCounts } from "./cleanText.js";
 import type { Logger } from "./logger.js";
+import { describePinChange } from "./toolPins.js";
+import type { PinChange, PinStore, PinningMode } from "./toolPins.js";
 
 /** A backend offering more pages than this is cut off (and a warning logged): a guard against cursor loops. */
 export const MAX_TOOL_LIST_PAGES = 100;
@@ -29,6 +31,13 @@ export type GatewayPool = Pick<
 export interface ToolList {
   readonly tools: readonly Tool[];
   readonly byName: ReadonlyMap<string, Tool>;
+  /**
+   * Tools whose definitions changed since they were pinned, by name. Under `"pinning": "block"` they cannot be
+   * called; see `blockedBy`.
+   */
+  readonly pinChanges: ReadonlyMap<string, PinChange>;
+  /** The change that keeps a tool from being called (`"pinning": "block"`), if any. */
+  blockedBy(toolName: string): PinChange | undefined;
   /** What was cleaned out of the tools' descriptions and titles (see `cleanTool`). */
   readonly removed: Readonly<RemovedCounts>;
   /** The compiled check of the tool's `inputSchema`, or undefined when it cannot be checked locally. */
@@ -53,6 +62,8 @@ export class ToolCatalog implements Disposable {
   constructor(
     private readonly pool: GatewayPool,
     private readonly logger: Logger,
+    /** Tool-definition pins checked on every fetch; none: nothing is pinned. */
+    private readonly pins?: { store: PinStore; mode: PinningMode },
   ) {
     this.subscriptions = [
       pool.onNotification((event) => {
@@ -113,6 +124,26 @@ export class ToolCatalog implements Disposable {
     this.entries.clear();
   }
 
+  /** The tools whose definitions differ from their pins (the new ones get pinned); blocked ones under "block". */
+  private checkPins(backend: string, tools: readonly Tool[]): ReadonlyMap<string, PinChange> {
+    const pins = this.pins;
+    if (pins === undefined || pins.mode === "off") return new Map();
+    let changes: PinChange[];
+    try {
+      changes = pins.store.check(backend, tools);
+    } catch (error) {
+      this.logger.warn(`cannot read or write the tool pins in ${pins.store.file}: ${String(error)}`);
+      return new Map();
+    }
+    for (const change of changes) {
+      const what = describePinChange(change);
+      this.logger.warn(
+        pins.mode === "block" ? what : `${what.replace(/; until a person.*$/, "")} (pinning: warn)`,
+      );
+    }
+    return new Map(changes.map((change) => [change.tool, change]));
+  }
+
   private async fetch(backend: string): Promise<ToolList> {
     // ajv is loaded on the first fetch, while the backend starts, not before the gateway can answer initialize.
     const validatorModule = import("./argumentValidator.js");
@@ -120,7 +151,14 @@ export class ToolCatalog implements Disposable {
     validatorModule.catch(() => {});
     const tools: Tool[] = [];
     const create = async (): Promise<ToolList> =>
-      createToolList(tools, this.logger, backend, new (await validatorModule).ArgumentValidator());
+      createToolList(
+        tools,
+        this.logger,
+        backend,
+        new (await validatorModule).ArgumentValidator(),
+        this.checkPins(backend, tools),
+        this.pins?.mode === "block",
+      );
     const seenCursors = new Set<string>();
     let cursor: string | undefined;
     for (let page = 0; page < MAX_TOOL_LIST_PAGES; page += 1) {
@@ -156,6 +194,8 @@ function createToolList(
   logger: Logger,
   backend: string,
   validator: ArgumentValidator,
+  pinChanges: ReadonlyMap<string, PinChange>,
+  pinsBlock: boolean,
 ): ToolList {
   const byName = new Map<string, Tool>();
   const removed = emptyCounts();
@@ -175,6 +215,8 @@ function createToolList(
     tools: [...byName.values()],
     byName,
     removed,
+    pinChanges,
+    blockedBy: (toolName) => (pinsBlock ? pinChanges.get(toolName) : undefined),
     checkArguments(toolName) {
       if (checks.has(toolName)) return checks.get(toolName);
       const tool = byName.get(toolName);

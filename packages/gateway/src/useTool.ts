@@ -8,13 +8,15 @@ import type {
   RawJson,
 } from "@mcpware/protocol";
 import { McpMethod } from "@mcpware/protocol";
+import type { Audience, Wording } from "./audience.js";
+import { currentAudience, wordingFor } from "./audience.js";
 import { closestNames } from "./closestNames.js";
 import { describeFailure, errorResult } from "./describeFailure.js";
 import { unknownBackendMessage } from "./discoverBackendTools.js";
 import type { GatewayContext } from "./gatewayContext.js";
 import { findBackend, timeoutOf, unavailableReason } from "./gatewayContext.js";
-import { DISCOVER_TOOL_NAME, USE_TOOL_NAME } from "./metaTools.js";
 import { needsTasks, needsTasksMessage } from "./taskSupport.js";
+import { describePinChange } from "./toolPins.js";
 
 /** Up to this many tool names are listed when a tool name is unknown and nothing is close. */
 const MAX_LISTED_TOOLS = 40;
@@ -29,6 +31,8 @@ export interface UseToolOptions {
   progressToken?: ProgressToken | undefined;
   /** Sends one `notifications/progress` to the client (already carrying the client's token, if it gave one). */
   sendProgress?: (params: ProgressNotificationParams) => void;
+  /** Who reads the error texts: what to do next is said in their terms. Default: `currentAudience()`. */
+  audience?: Audience | undefined;
 }
 
 /** Parsed use_tool arguments. */
@@ -51,7 +55,8 @@ export async function useTool(
   options: UseToolOptions,
 ): Promise<CallToolResult | RawJson> {
   const startedAt = performance.now();
-  const parsed = parseArguments(args);
+  const wording = wordingFor(options.audience ?? currentAudience());
+  const parsed = parseArguments(args, wording);
   if (!parsed.ok) return parsed.result;
   const request = parsed.request;
   const backend = findBackend(context, request.backend);
@@ -66,13 +71,15 @@ export async function useTool(
     try {
       list = await context.catalog.get(backend.name, options.signal, timeoutMs);
     } catch (error) {
-      return failureResult(call, error, "listing its tools");
+      return failureResult(call, error, "listing its tools", `run tool "${request.tool}"`);
     }
   }
   const tool = list.byName.get(request.tool);
   if (tool === undefined)
-    return errorResult(unknownToolMessage(backend.name, request.tool, [...list.byName.keys()]));
+    return errorResult(unknownToolMessage(backend.name, request.tool, [...list.byName.keys()], wording));
   if (needsTasks(tool)) return errorResult(needsTasksMessage(backend.name, tool.name));
+  const blocked = list.blockedBy(tool.name);
+  if (blocked !== undefined) return errorResult(`${describePinChange(blocked)}; the backend was not called.`);
   let problems: readonly string[] | undefined;
   try {
     problems = list.checkArguments(tool.name)?.(request.args);
@@ -80,15 +87,17 @@ export async function useTool(
     // A recursive schema walking arguments nested too deep for the stack.
     const reason = error instanceof Error ? error.message : String(error);
     return errorResult(
-      `tool_arguments could not be checked against the input schema of tool "${tool.name}" on backend ` +
-        `"${backend.name}" (${reason}); the backend was not called. Send arguments that nest less deeply.`,
+      `${wording.args} could not be checked against the input schema of tool "${tool.name}" on backend ` +
+        `"${backend.name}" (${reason}); the backend was not called. Fix ${wording.args} to nest less deeply ` +
+        `and ${wording.again}.`,
     );
   }
   if (problems !== undefined) {
     return errorResult(
-      `tool_arguments do not match the input schema of tool "${tool.name}" on backend "${backend.name}"; the ` +
-        `backend was not called. Fix these and call ${USE_TOOL_NAME} again:\n` +
-        problems.map((problem) => `- ${problem}`).join("\n") +
+      `${wording.args} do not match the input schema of tool "${tool.name}" on backend "${backend.name}"; the ` +
+        `backend was not called. Fix ${wording.args} and ${wording.again}:\n` +
+        // The problems name their place from the root of the arguments, called tool_arguments.
+        problems.map((problem) => `- ${problem.replace(/^tool_arguments/, wording.args)}`).join("\n") +
         `\nInput schema: ${JSON.stringify(tool.inputSchema)}`,
     );
   }
@@ -119,6 +128,7 @@ export async function useTool(
         backend: backend.name,
       }),
       `calling tool "${tool.name}"`,
+      `run tool "${tool.name}"`,
     );
   }
   try {
@@ -135,7 +145,7 @@ export async function useTool(
     }
     return result;
   } catch (error) {
-    return failureResult(call, error, `calling tool "${tool.name}"`);
+    return failureResult(call, error, `calling tool "${tool.name}"`, `run tool "${tool.name}"`);
   } finally {
     settled = true;
   }
@@ -150,14 +160,18 @@ interface CallFacts {
   readonly signal: CancelSignal;
 }
 
-/** The `isError` result for a failure (logged as a warning); rethrows the client's cancellation instead. */
-function failureResult(call: CallFacts, error: unknown, action: string): CallToolResult {
+/**
+ * The `isError` result for a failure (logged as a warning); rethrows the client's cancellation instead. `action`
+ * is what the request was doing, `purpose` what it was for (said when the backend failed while starting).
+ */
+function failureResult(call: CallFacts, error: unknown, action: string, purpose: string): CallToolResult {
   if (call.signal.aborted) throw call.signal.reason;
   const text = describeFailure(error, {
     backend: call.backend,
     timeoutMs: call.timeoutMs,
     elapsedMs: performance.now() - call.startedAt,
     action,
+    purpose,
     redactor: call.context.redactor,
   });
   call.context.logger.warn(text);
@@ -166,20 +180,17 @@ function failureResult(call: CallFacts, error: unknown, action: string): CallToo
 
 function parseArguments(
   args: unknown,
+  wording: Wording,
 ): { ok: true; request: UseToolRequest } | { ok: false; result: CallToolResult } {
   const fail = (message: string): { ok: false; result: CallToolResult } => ({
     ok: false,
     result: errorResult(message),
   });
-  const usage =
-    `${USE_TOOL_NAME} takes {"backend_server": "<backend>", "server_tool": "<tool>", "tool_arguments": {…}}; ` +
-    `call ${DISCOVER_TOOL_NAME} to find the names.`;
+  const usage = wording.usage;
   if (args === null || typeof args !== "object" || Array.isArray(args)) return fail(usage);
   const { backend_server: backend, server_tool: tool, tool_arguments: raw } = args as Record<string, unknown>;
-  if (typeof backend !== "string" || backend === "")
-    return fail(`backend_server is missing or not a string. ${usage}`);
-  if (typeof tool !== "string" || tool === "")
-    return fail(`server_tool is missing or not a string. ${usage}`);
+  if (typeof backend !== "string" || backend === "") return fail(`${wording.missing("backend")} ${usage}`);
+  if (typeof tool !== "string" || tool === "") return fail(`${wording.missing("tool")} ${usage}`);
   let toolArgs: unknown = raw ?? {};
   // Models sometimes send the arguments as a JSON string; accept it when it holds an object.
   if (typeof toolArgs === "string") {
@@ -212,7 +223,12 @@ function describeType(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function unknownToolMessage(backend: string, tool: string, names: readonly string[]): string {
+function unknownToolMessage(
+  backend: string,
+  tool: string,
+  names: readonly string[],
+  wording: Wording,
+): string {
   if (names.length === 0) return `backend "${backend}" has no tools.`;
   const closest = closestNames(tool, names);
   const hint =
@@ -221,8 +237,5 @@ function unknownToolMessage(backend: string, tool: string, names: readonly strin
       : names.length <= MAX_LISTED_TOOLS
         ? ` Its tools: ${names.join(", ")}.`
         : "";
-  return (
-    `backend "${backend}" has no tool "${tool}".${hint} Call ${DISCOVER_TOOL_NAME} with backend_name ` +
-    `"${backend}" for the full list.`
-  );
+  return `backend "${backend}" has no tool "${tool}".${hint} ${wording.listTools(backend)}`;
 }

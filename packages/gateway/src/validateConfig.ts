@@ -1,6 +1,10 @@
+import type { DockerOptions } from "@mcpware/backend-pool";
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "@mcpware/backend-pool";
 import type { ErrorObject } from "ajv";
+import { findIgnoredClientKeys, IGNORED_KEYS_WARNING, isRemoteEntry } from "./clientConfigKeys.js";
+import { translateClientTemplate } from "./clientVariables.js";
 import { closestNames } from "./closestNames.js";
+import type { PinningMode } from "./toolPins.js";
 import { arrayForm, backendKeys, keyedForm, mcpServersForm } from "./configValidators.generated.js";
 import type { ConfigProblem } from "./configError.js";
 import { formatJsonPath, pointerToSegments } from "./configError.js";
@@ -12,15 +16,18 @@ export const CONFIG_SCHEMA_URL = new URL("../config.schema.json", import.meta.ur
 /** The rule for backend names (also in the schema): used in messages, tool arguments and container names. */
 export const BACKEND_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-/** Which of the three accepted shapes a config has. */
-export type ConfigShape = "array" | "keyed" | "mcpServers";
+/**
+ * Which of the accepted shapes a config has: mcpware's `backends` as an array or keyed by name, or an MCP
+ * client's file (`mcpServers`; VS Code's `servers`).
+ */
+export type ConfigShape = "array" | "keyed" | "mcpServers" | "servers";
 
 /** One backend as written in the config, whatever the shape: templates not yet substituted. */
 export interface BackendEntry {
   name: string;
   /** JSON path segments of the entry, for messages. */
   path: readonly (string | number)[];
-  /** `command` (string or argv) followed by `args`; templates. */
+  /** `command` (string or argv) followed by `args`; templates. Empty for a remote server. */
   argv: readonly string[];
   /** The JSON path of each element of `argv` (inside `command` or `args`). */
   argvPaths: readonly (readonly (string | number)[])[];
@@ -40,13 +47,28 @@ export interface BackendEntry {
   inheritEnv: boolean;
   /** Docker hygiene for `docker run` commands (default true). */
   manageDocker: boolean;
+  /** `docker`: limits, pull policy and host powers of a managed `docker run`. */
+  docker: DockerOptions | undefined;
   disabled: boolean;
+  /** A dotenv file for the backend's environment, as written (relative to the config file's folder). */
+  envFile: string | undefined;
+  /** An MCP client's remote server (`url` or `serverUrl`, no `command`): mcpware cannot run it yet. */
+  remote: boolean;
 }
 
 /** A config that passed validation, normalised to one list of entries in file order. */
 export interface ValidatedConfig {
   shape: ConfigShape;
   entries: BackendEntry[];
+  /** What was accepted but is not used (keys MCP clients write), one line each. */
+  warnings: string[];
+  /** The top-level `pinning` mode, when set. */
+  pinning?: PinningMode | undefined;
+}
+
+export interface ValidateOptions {
+  /** Keep disabled backends in `entries` (for converting a config); default false. */
+  includeDisabled?: boolean;
 }
 
 export type ValidationOutcome =
@@ -66,7 +88,9 @@ interface BackendFields {
   cwd?: string;
   inheritEnv?: boolean;
   manageDocker?: boolean;
+  docker?: DockerOptions;
   disabled?: boolean;
+  envFile?: string;
 }
 
 /** A validator of one config form: true when valid, otherwise its `errors` say why. */
@@ -82,9 +106,18 @@ const VALIDATORS: ReadonlyMap<ConfigShape, FormValidator> = new Map<ConfigShape,
   ["array", arrayForm as FormValidator],
   ["keyed", keyedForm as FormValidator],
   ["mcpServers", mcpServersForm as FormValidator],
+  // VS Code's file: the same form under another key.
+  ["servers", mcpServersForm as FormValidator],
 ]);
 const knownBackendKeys: readonly string[] = backendKeys;
-const TOP_LEVEL_KEYS = ["$schema", "backends", "mcpServers"];
+const TOP_LEVEL_KEYS = ["$schema", "backends", "mcpServers", "servers"];
+/** The key holding the backends in each shape. */
+const CONTAINERS: Record<ConfigShape, string> = {
+  array: "backends",
+  keyed: "backends",
+  mcpServers: "mcpServers",
+  servers: "servers",
+};
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -93,35 +126,50 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /**
  * Validates a parsed config document against the schema (the shape chosen from its top-level keys, so
  * messages are about that shape only), then checks what a schema cannot: backend names unique ignoring
- * case, and `${…}` references well-formed. Returns every problem with its JSON path, or the entries.
+ * case, and `${…}` references well-formed. Returns every problem with its JSON path, or the entries (without
+ * the disabled ones unless `includeDisabled`) and a warning naming the keys MCP clients write that mcpware
+ * ignores.
  */
-export function validateConfig(document: unknown): ValidationOutcome {
+export function validateConfig(document: unknown, options: ValidateOptions = {}): ValidationOutcome {
   const shape = detectShape(document);
   if (typeof shape !== "string") return { ok: false, problems: [shape] };
   const validate = VALIDATORS.get(shape)!;
   if (!validate(document)) {
     return { ok: false, problems: describeErrors(validate.errors ?? [], document) };
   }
-  const entries = collectEntries(shape, document as Record<string, unknown>);
+  const items = collectItems(shape, document as Record<string, unknown>);
+  const entries = items.map(toEntry);
   const problems = [
     ...findDuplicateNames(entries),
     ...findSyntaxErrors(entries),
     ...findShortCallDurations(entries),
   ];
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, config: { shape, entries: entries.filter((entry) => !entry.disabled) } };
+  const running = items.filter((item) => item.fields.disabled !== true && !isRemoteEntry(item.fields));
+  const ignored = findIgnoredClientKeys(document as Record<string, unknown>, running);
+  return {
+    ok: true,
+    config: {
+      shape,
+      entries: options.includeDisabled === true ? entries : entries.filter((entry) => !entry.disabled),
+      warnings: ignored.length === 0 ? [] : [`${IGNORED_KEYS_WARNING} ${ignored.join(", ")}`],
+      pinning: (document as { pinning?: PinningMode }).pinning,
+    },
+  };
 }
 
 function detectShape(document: unknown): ConfigShape | ConfigProblem {
-  const expected = 'must be an object with "backends" (an array or an object) or "mcpServers"';
+  const expected = 'must be an object with "backends" (an array or an object), "mcpServers" or "servers"';
   if (!isPlainObject(document)) return { path: "$", message: expected };
-  const hasBackends = Object.hasOwn(document, "backends");
-  const hasServers = Object.hasOwn(document, "mcpServers");
-  if (hasBackends && hasServers) {
-    return { path: "$", message: 'has both "backends" and "mcpServers": keep one of them' };
+  const present = ["backends", "mcpServers", "servers"].filter((key) => Object.hasOwn(document, key));
+  if (present.length > 1) {
+    return {
+      path: "$",
+      message: `has both ${present.map((key) => `"${key}"`).join(" and ")}: keep one of them`,
+    };
   }
-  if (hasServers) return "mcpServers";
-  if (!hasBackends) return { path: "$", message: expected };
+  if (present[0] === "mcpServers" || present[0] === "servers") return present[0];
+  if (present.length === 0) return { path: "$", message: expected };
   if (Array.isArray(document.backends)) return "array";
   if (isPlainObject(document.backends)) return "keyed";
   return { path: "$.backends", message: "must be an array of backends or an object keyed by backend name" };
@@ -159,6 +207,8 @@ function describeError(error: ErrorObject, document: unknown): ConfigProblem | u
   switch (error.keyword) {
     case "propertyNames":
       return undefined; // reported by the failing keyword with the property's name
+    case "if":
+      return undefined; // reported by the failing keyword of its branch (a missing command, a wrong type)
     case "type": {
       const types = String(params.type).split(",");
       return { path: at(), message: `must be ${types.map((type) => TYPE_NAMES[type] ?? type).join(" or ")}` };
@@ -186,6 +236,11 @@ function describeError(error: ErrorObject, document: unknown): ConfigProblem | u
         path: at(),
         message: `must be "${String(params.allowedValue)}": mcpware runs local stdio servers only`,
       };
+    case "enum":
+      return {
+        path: at(),
+        message: `must be one of ${(params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(", ")}`,
+      };
     case "pattern":
       if (propertyName !== undefined) {
         const isEnv = segments[segments.length - 1] === "env";
@@ -209,43 +264,57 @@ function describeError(error: ErrorObject, document: unknown): ConfigProblem | u
   }
 }
 
-function collectEntries(shape: ConfigShape, document: Record<string, unknown>): BackendEntry[] {
-  const container = shape === "mcpServers" ? "mcpServers" : "backends";
-  const items: { name: string; path: (string | number)[]; fields: BackendFields }[] = [];
+/** One backend of the document: its name, JSON path and fields as written. */
+interface Item {
+  name: string;
+  path: (string | number)[];
+  fields: BackendFields & Record<string, unknown>;
+}
+
+function collectItems(shape: ConfigShape, document: Record<string, unknown>): Item[] {
+  const container = CONTAINERS[shape];
+  const items: Item[] = [];
   if (shape === "array") {
-    (document.backends as BackendFields[]).forEach((fields, index) => {
+    (document.backends as Item["fields"][]).forEach((fields, index) => {
       items.push({ name: fields.name!, path: [container, index], fields });
     });
   } else {
-    for (const [name, fields] of Object.entries(document[container] as Record<string, BackendFields>)) {
+    for (const [name, fields] of Object.entries(document[container] as Record<string, Item["fields"]>)) {
       items.push({ name, path: [container, name], fields });
     }
   }
-  return items.map(({ name, path, fields }) => {
-    const isArgv = typeof fields.command !== "string";
-    const command = typeof fields.command === "string" ? [fields.command] : fields.command;
-    const args = fields.args ?? [];
-    return {
-      name,
-      path,
-      argv: [...command, ...args],
-      argvPaths: [
-        ...command.map((_, index) => (isArgv ? [...path, "command", index] : [...path, "command"])),
-        ...args.map((_, index) => [...path, "args", index]),
-      ],
-      env: new Map(Object.entries(fields.env ?? {})),
-      description: fields.description,
-      timeout: fields.timeout,
-      maxCallDuration: fields.maxCallDuration,
-      startTimeout: fields.startTimeout,
-      idleTimeout: fields.idleTimeout,
-      maxInFlight: fields.maxInFlight,
-      cwd: fields.cwd,
-      inheritEnv: fields.inheritEnv ?? false,
-      manageDocker: fields.manageDocker ?? true,
-      disabled: fields.disabled ?? false,
-    };
-  });
+  return items;
+}
+
+function toEntry({ name, path, fields }: Item): BackendEntry {
+  const remote = isRemoteEntry(fields);
+  // A remote entry has no command (the schema requires one otherwise).
+  const isArgv = typeof fields.command !== "string";
+  const command = remote ? [] : typeof fields.command === "string" ? [fields.command] : fields.command;
+  const args = remote ? [] : (fields.args ?? []);
+  return {
+    name,
+    path,
+    argv: [...command, ...args],
+    argvPaths: [
+      ...command.map((_, index) => (isArgv ? [...path, "command", index] : [...path, "command"])),
+      ...args.map((_, index) => [...path, "args", index]),
+    ],
+    env: new Map(Object.entries(remote ? {} : (fields.env ?? {}))),
+    description: fields.description,
+    timeout: fields.timeout,
+    maxCallDuration: fields.maxCallDuration,
+    startTimeout: fields.startTimeout,
+    idleTimeout: fields.idleTimeout,
+    maxInFlight: fields.maxInFlight,
+    cwd: fields.cwd,
+    inheritEnv: fields.inheritEnv ?? false,
+    manageDocker: fields.manageDocker ?? true,
+    docker: fields.docker,
+    disabled: fields.disabled ?? false,
+    envFile: fields.envFile,
+    remote,
+  };
 }
 
 function findDuplicateNames(entries: readonly BackendEntry[]): ConfigProblem[] {
@@ -279,11 +348,14 @@ function findShortCallDurations(entries: readonly BackendEntry[]): ConfigProblem
     }));
 }
 
+/** Stand-ins for the editors' predefined variables: only the syntax is checked here. */
+const SYNTAX_CHECK_VALUES = { workspaceFolder: "", userHome: "" };
+
 function findSyntaxErrors(entries: readonly BackendEntry[]): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const check = (template: string, segments: readonly (string | number)[]): void => {
     try {
-      substituteVariables(template, () => "");
+      substituteVariables(translateClientTemplate(template, SYNTAX_CHECK_VALUES).template, () => "");
     } catch (error) {
       if (!(error instanceof SubstitutionSyntaxError)) throw error;
       problems.push({ path: formatJsonPath(segments), message: error.message });

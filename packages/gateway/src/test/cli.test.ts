@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { delimiter } from "node:path";
 import { promisify } from "node:util";
 import {
   BIN,
@@ -136,8 +137,14 @@ describe("mcpware command line", function () {
         time: { command: "docker", args: ["run", "-i", "--rm", "mcp/time"], description: "clock" },
       },
     });
-    const result = await mcpware(["validate", "--config", file]);
-    expect(result.code).to.equal(0);
+    // validate checks that each command can be found: a stand-in `docker`, so the test needs no Docker CLI.
+    await mkdir(dir.file("bin"));
+    await writeFile(dir.file("bin/docker"), "#!/bin/sh\nexit 0\n");
+    await chmod(dir.file("bin/docker"), 0o755);
+    const result = await mcpware(["validate", "--config", file], {
+      PATH: `${dir.file("bin")}${delimiter}${process.env.PATH ?? ""}`,
+    });
+    expect(result.code, result.stdout + result.stderr).to.equal(0);
     expect(result.stdout).to.include("docker run -e TOKEN --label x=***").and.to.include("TOKEN=***");
     expect(result.stdout).to.include("docker run -i --rm mcp/time");
     expect(result.stdout + result.stderr).to.not.include("very-secret-token");
@@ -184,7 +191,7 @@ describe("mcpware command line", function () {
     expect(ok.stdout.trim()).to.equal("Echo: from the CLI");
     const wrong = await mcpware(["call", "everything", "echo", "--args", '{"message":1}', "--config", file]);
     expect(wrong.code).to.equal(1);
-    expect(wrong.stdout).to.include("tool_arguments.message");
+    expect(wrong.stderr).to.include("--args.message");
     const bad = await mcpware(["call", "everything", "echo", "--args", "{nope", "--config", file]);
     expect(bad.code).to.equal(2);
   });

@@ -26,10 +26,24 @@ describe("example configs", () => {
     ]);
   });
 
-  for (const file of exampleConfigs()) {
+  /** The Claude Desktop files that run mcpware itself in a container, with the Docker socket mounted. */
+  const mountsTheSocket = (file: string): boolean =>
+    path.basename(path.dirname(file)) === "claude-desktop" && path.basename(file).startsWith("container");
+
+  for (const file of exampleConfigs().filter((item) => !mountsTheSocket(item))) {
     it(`${path.relative(EXAMPLES, file)} is a valid config`, async () => {
       const config = await loadConfig({ configPath: file, env: {} });
       expect(config.backends.length).to.be.greaterThan(0);
+    });
+  }
+
+  for (const file of exampleConfigs().filter(mountsTheSocket)) {
+    it(`${path.relative(EXAMPLES, file)} parses, but mcpware would refuse to run it as a backend (the Docker socket)`, async () => {
+      const error = await loadConfig({ configPath: file, env: {} }).then(
+        () => undefined,
+        (failure: unknown) => failure as Error,
+      );
+      expect(error?.message).to.include("$.mcpServers.mcpware.args").and.include("the Docker socket");
     });
   }
 

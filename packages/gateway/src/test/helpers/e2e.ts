@@ -3,6 +3,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -20,9 +21,16 @@ export const EVERYTHING_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "mcp-
 export const MEMORY_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "mcp-server-memory");
 export const FILESYSTEM_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "mcp-server-filesystem");
 
+/**
+ * The state folder of every gateway a test starts (pins, process groups): one per test run, removed when the
+ * run ends, so tests never write into the user's own state folder.
+ */
+export const TEST_STATE_DIR = mkdtempSync(path.join(tmpdir(), "mcpware-state-"));
+process.once("exit", () => rmSync(TEST_STATE_DIR, { recursive: true, force: true }));
+
 /** The environment given to the gateway: enough to run node and the npm bins, nothing else. */
 export function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { MCPWARE_STATE_DIR: TEST_STATE_DIR };
   for (const name of ["PATH", "HOME", "LANG", "TMPDIR"]) {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
@@ -229,6 +237,13 @@ export class Harness {
   async start(config: unknown, options: Parameters<typeof connect>[1] = {}): Promise<Session> {
     const dir = await this.temp();
     const file = await dir.writeJson(`config-${this.sessions.length}.json`, config);
+    const session = await connect(file, options);
+    this.sessions.push(session);
+    return session;
+  }
+
+  /** Connects a session to a gateway on a config file that already exists (e.g. one rewritten between runs). */
+  async startFile(file: string, options: Parameters<typeof connect>[1] = {}): Promise<Session> {
     const session = await connect(file, options);
     this.sessions.push(session);
     return session;

@@ -1,0 +1,98 @@
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { BIN, REPO_ROOT, backends, baseEnv, textOf, useHarness, useToolRequest } from "./helpers/e2e.js";
+
+const run = promisify(execFile);
+
+/** Runs the built CLI; resolves with its status and both streams. */
+async function mcpware(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      cwd: REPO_ROOT,
+      env: baseEnv(),
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe("tool-definition pinning (end to end)", function () {
+  this.timeout(120_000);
+  const harness = useHarness();
+
+  /** The config of one relay fixture whose `capabilities` tool has description variant `variant`. */
+  function config(variant: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    const relay = backends.relay("a");
+    return { ...extra, backends: { a: { ...relay, args: [...relay.args, "--variant", variant] } } };
+  }
+
+  async function discover(session: Awaited<ReturnType<typeof harness.start>>): Promise<string> {
+    return textOf(
+      await session.client.callTool({ name: "discover_backend_tools", arguments: { backend_name: "a" } }),
+    );
+  }
+
+  it("blocks a tool whose description changed between two runs, shows the change, and calls it once accepted", async () => {
+    const dir = await harness.temp();
+    const file = await dir.writeJson("config.json", config("1"));
+    // The same config file both times: the pins belong to the file.
+    let session = await harness.startFile(file);
+    expect(await discover(session)).to.not.include("blocked");
+    await session.close();
+
+    await dir.writeJson("config.json", config("2"));
+    session = await harness.startFile(file);
+    const text = await discover(session);
+    expect(text).to.match(
+      /### capabilities\n.*\(variant 2\)\nnote: blocked: its definition changed since it was pinned \(description\)/,
+    );
+    const call = await session.client.callTool(useToolRequest("a", "capabilities"));
+    expect(call.isError).to.equal(true);
+    expect(textOf(call)).to.include(
+      'the definition of tool "capabilities" on backend "a" changed since it was pinned',
+    );
+    expect(textOf(call)).to.include("mcpware pins accept a capabilities");
+    // Every other tool of the backend still works.
+    expect(textOf(await session.client.callTool(useToolRequest("a", "log", { level: "info" })))).to.equal(
+      "sent 1",
+    );
+    await session.close();
+
+    const listed = await mcpware(["pins", "--config", file]);
+    expect(listed.code, listed.stderr).to.equal(1);
+    expect(listed.stdout).to.include("a/capabilities changed since it was pinned");
+    expect(listed.stdout).to.include(
+      '-  "description": "The client capabilities this server was given. (variant 1)",',
+    );
+    expect(listed.stdout).to.include(
+      '+  "description": "The client capabilities this server was given. (variant 2)",',
+    );
+
+    const accepted = await mcpware(["pins", "accept", "a", "capabilities", "--config", file]);
+    expect(accepted.code, accepted.stderr).to.equal(0);
+    expect(accepted.stdout).to.include("accepted a/capabilities");
+    expect((await mcpware(["pins", "--config", file])).code).to.equal(0);
+
+    session = await harness.startFile(file);
+    const after = await session.client.callTool(useToolRequest("a", "capabilities"));
+    expect(after.isError).to.not.equal(true);
+  });
+
+  it('only warns under "pinning": "warn"', async () => {
+    const dir = await harness.temp();
+    const file = await dir.writeJson("config.json", config("1", { pinning: "warn" }));
+    let session = await harness.startFile(file);
+    await discover(session);
+    await session.close();
+    await dir.writeJson("config.json", config("2", { pinning: "warn" }));
+    session = await harness.startFile(file);
+    expect(await discover(session)).to.include("note: warning: its definition changed since it was pinned");
+    const call = await session.client.callTool(useToolRequest("a", "capabilities"));
+    expect(call.isError).to.not.equal(true);
+    expect(session.stderr()).to.include('the definition of tool "capabilities" on backend "a" changed');
+  });
+});

@@ -1,0 +1,189 @@
+/**
+ * Tool-definition pinning (the "rug pull" defence): the first time a backend's tool is seen, its definition is
+ * recorded with a hash; a later listing that differs is a change the operator must accept before the model may
+ * call the tool (`"pinning": "block"`, the default), or is only warned about (`"warn"`).
+ *
+ * The pins of one config live in `<state folder>/pins/<hash of the config's path>.json`, per backend and tool,
+ * with the pinned definition itself, so a change can be shown as a diff.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Tool } from "@mcpware/protocol";
+import { isObject } from "@mcpware/protocol";
+
+export type PinningMode = "block" | "warn" | "off";
+export const PINNING_MODES: readonly PinningMode[] = ["block", "warn", "off"];
+export const DEFAULT_PINNING_MODE: PinningMode = "block";
+
+/** The parts of a tool that are pinned, as the backend sent them. */
+export interface PinnedDefinition {
+  name: string;
+  title?: unknown;
+  description?: unknown;
+  inputSchema?: unknown;
+  outputSchema?: unknown;
+  annotations?: unknown;
+}
+
+/** The fields of a definition, in the order they are compared and shown. */
+const FIELDS = ["title", "description", "inputSchema", "outputSchema", "annotations"] as const;
+
+interface PinEntry {
+  hash: string;
+  pinnedAt: string;
+  definition: PinnedDefinition;
+}
+
+interface PinFile {
+  config: string;
+  backends: Record<string, Record<string, PinEntry>>;
+}
+
+/** A tool whose definition differs from its pin. */
+export interface PinChange {
+  backend: string;
+  tool: string;
+  /** The fields that differ (`description`, `inputSchema`, …). */
+  fields: string[];
+  pinned: PinnedDefinition;
+  current: PinnedDefinition;
+  pinnedAt: string;
+}
+
+/** JSON with object keys sorted at every level: the same definition always gives the same text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (isObject(value)) {
+    const keys = Object.keys(value)
+      .filter((key) => value[key] !== undefined)
+      .sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** The pinned parts of `tool`. */
+export function pinnedDefinition(tool: Tool): PinnedDefinition {
+  const definition: PinnedDefinition = { name: tool.name };
+  for (const field of FIELDS) if (tool[field] !== undefined) definition[field] = tool[field];
+  return definition;
+}
+
+export function definitionHash(definition: PinnedDefinition): string {
+  return createHash("sha256").update(canonicalJson(definition)).digest("hex");
+}
+
+/** The fields in which two definitions differ. */
+function changedFields(pinned: PinnedDefinition, current: PinnedDefinition): string[] {
+  return FIELDS.filter((field) => canonicalJson(pinned[field]) !== canonicalJson(current[field]));
+}
+
+/** The pins of one config file. Reads and writes are synchronous and small; writes replace the file whole. */
+export class PinStore {
+  readonly file: string;
+  readonly #config: string;
+
+  constructor(file: string, config: string) {
+    this.file = file;
+    this.#config = config;
+  }
+
+  /** The store of `configFile` under `stateDir`. */
+  static forConfig(stateDir: string, configFile: string): PinStore {
+    const absolute = path.resolve(configFile);
+    const key = createHash("sha256").update(absolute).digest("hex").slice(0, 16);
+    return new PinStore(path.join(stateDir, "pins", `${key}.json`), absolute);
+  }
+
+  /**
+   * Compare `tools` of `backend` with their pins: tools seen for the first time are pinned (and written), the
+   * ones that differ are returned.
+   */
+  check(backend: string, tools: readonly Tool[]): PinChange[] {
+    const file = this.#read();
+    const pins = (file.backends[backend] ??= {});
+    const changes: PinChange[] = [];
+    let added = false;
+    for (const tool of tools) {
+      const current = pinnedDefinition(tool);
+      const hash = definitionHash(current);
+      const pin = pins[tool.name];
+      if (pin === undefined) {
+        pins[tool.name] = { hash, pinnedAt: new Date().toISOString(), definition: current };
+        added = true;
+      } else if (pin.hash !== hash) {
+        changes.push({
+          backend,
+          tool: tool.name,
+          fields: changedFields(pin.definition, current),
+          pinned: pin.definition,
+          current,
+          pinnedAt: pin.pinnedAt,
+        });
+      }
+    }
+    if (added) this.#write(file);
+    return changes;
+  }
+
+  /** Pin the current definitions of `changes` (accepting them). */
+  accept(changes: readonly PinChange[]): void {
+    if (changes.length === 0) return;
+    const file = this.#read();
+    for (const change of changes) {
+      (file.backends[change.backend] ??= {})[change.tool] = {
+        hash: definitionHash(change.current),
+        pinnedAt: new Date().toISOString(),
+        definition: change.current,
+      };
+    }
+    this.#write(file);
+  }
+
+  /** Every pin: backend → tool → when it was pinned. */
+  list(): Record<string, Record<string, string>> {
+    const listed: Record<string, Record<string, string>> = {};
+    for (const [backend, tools] of Object.entries(this.#read().backends)) {
+      listed[backend] = Object.fromEntries(Object.entries(tools).map(([tool, pin]) => [tool, pin.pinnedAt]));
+    }
+    return listed;
+  }
+
+  #read(): PinFile {
+    try {
+      const parsed = JSON.parse(readFileSync(this.file, "utf8")) as unknown;
+      if (isObject(parsed) && isObject(parsed.backends)) {
+        return { config: this.#config, backends: parsed.backends as PinFile["backends"] };
+      }
+    } catch {
+      // missing or unreadable: no pins yet
+    }
+    return { config: this.#config, backends: {} };
+  }
+
+  #write(file: PinFile): void {
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    const temporary = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify(file, null, 2)}\n`);
+    renameSync(temporary, this.file);
+  }
+}
+
+/** One line for the model and the log: what changed and how to accept it. */
+export function describePinChange(change: PinChange): string {
+  return (
+    `the definition of tool "${change.tool}" on backend "${change.backend}" changed since it was pinned on ` +
+    `${change.pinnedAt.slice(0, 10)} (${change.fields.join(", ")}); until a person accepts the change ` +
+    `(\`mcpware pins\` shows it, \`mcpware pins accept ${change.backend} ${change.tool}\` accepts it), it cannot ` +
+    "be called"
+  );
+}
+
+/** What discovery says of a changed tool: blocked (a person must accept it) or, under "warn", only changed. */
+export function pinNote(change: PinChange, blocked: boolean): string {
+  const what = `its definition changed since it was pinned (${change.fields.join(", ")})`;
+  return blocked
+    ? `blocked: ${what}; a person must accept the change with \`mcpware pins accept\` before it can be called`
+    : `warning: ${what}`;
+}
