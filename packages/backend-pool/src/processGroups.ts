@@ -141,9 +141,13 @@ async function stopGroup(pgid: number): Promise<void> {
 
 /**
  * Stop (SIGTERM, then SIGKILL) the process groups recorded in `dir` by pools whose owner process is gone, and
- * remove their files. Files of live owners are left alone. Without `/proc` (not Linux) nothing is done.
+ * remove their files. Files of live owners are left alone. Without `/proc` (not Linux) nothing is done. With
+ * `dryRun`, only report the groups that would be stopped (for `doctor`).
  */
-export async function sweepOrphanProcessGroups(dir: string): Promise<ProcessSweepResult> {
+export async function sweepOrphanProcessGroups(
+  dir: string,
+  options: { dryRun?: boolean } = {},
+): Promise<ProcessSweepResult> {
   const result: ProcessSweepResult = { stopped: [], liveOwners: 0 };
   if (readProcessStartTime(process.pid) === undefined) return result;
   let names: string[];
@@ -160,7 +164,7 @@ export async function sweepOrphanProcessGroups(dir: string): Promise<ProcessSwee
     try {
       content = JSON.parse(readFileSync(file, "utf8")) as RegistryFile;
     } catch {
-      await rm(file, { force: true });
+      if (options.dryRun !== true) await rm(file, { force: true });
       continue;
     }
     if (isOwnerAlive(content.owner, bootId)) {
@@ -174,10 +178,10 @@ export async function sweepOrphanProcessGroups(dir: string): Promise<ProcessSwee
       const pgid = Number(key);
       if (rebooted || !Number.isSafeInteger(pgid) || pgid <= 1) continue;
       if (!isRecordedGroup(pgid, group, groups.get(pgid))) continue;
-      await stopGroup(pgid);
+      if (options.dryRun !== true) await stopGroup(pgid);
       result.stopped.push({ backend: group.backend, pgid });
     }
-    await rm(file, { force: true });
+    if (options.dryRun !== true) await rm(file, { force: true });
   }
   return result;
 }

@@ -2,9 +2,16 @@ import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseEnv } from "node:util";
-import { currentDockerOwner, isDockerRunCommand, runDockerCli } from "@mcpware/backend-pool";
+import {
+  currentDockerOwner,
+  isDockerRunCommand,
+  runDockerCli,
+  sweepOrphanProcessGroups,
+} from "@mcpware/backend-pool";
 import { checkCommand, findCommand } from "./checkCommand.js";
 import { ConfigError } from "./configError.js";
+import { processGroupsDir, stateDir } from "./stateDir.js";
+import { DEFAULT_PINNING_MODE, PinStore } from "./toolPins.js";
 import type { GatewayConfig } from "./resolveConfig.js";
 import { loadConfig, DEFAULT_ENV_FILE } from "./loadConfig.js";
 import { parseJsonText } from "./parseJsonText.js";
@@ -44,6 +51,8 @@ const MARK = { pass: "✓", fail: "✗", info: "-" } as const;
  * DOCKER_HOST endpoint or the default socket (`/var/run/docker.sock`; the named pipe `//./pipe/docker_engine`
  * on Windows), the Docker CLI on PATH, and `docker version` reaching the engine. Docker rows fail the run only
  * when some backend is a `docker run` command; otherwise they are shown as information.
+ * Pins: a tool change a gateway saw and nobody accepted fails the run (under "block"), what cleaning removed
+ * from descriptions is information; no backend is started. Process groups left by killed gateways fail it.
  */
 export async function runDoctor(
   options: { configPath: string; envFile?: string },
@@ -79,7 +88,9 @@ export async function runDoctor(
       if (backend.spec === undefined) continue;
       checks.push(await checkCommand(backend.name, backend.spec.command, backend.spec, env, platform));
     }
+    checks.push(...checkPins(config, env));
   }
+  checks.push(await checkOrphans(env));
 
   // Unavailable backends count too: their masked argv still says whether they run docker.
   const usesDocker =
@@ -258,4 +269,56 @@ async function checkEndpoint(
       : { ok: false, subject, detail: `${pipe} not found (is Docker Desktop running?)` };
   }
   return { ok: undefined, subject, detail: `${endpoint} (not a local socket: see the docker engine row)` };
+}
+
+/**
+ * What the gateways of this config saw of the backends' tools (no backend is started): a tool whose definition
+ * differs from its pin and was not accepted fails the run under "block"; what cleaning removed from the
+ * descriptions is information.
+ */
+function checkPins(config: GatewayConfig, env: NodeJS.ProcessEnv): DoctorCheck[] {
+  const mode = config.pinning ?? DEFAULT_PINNING_MODE;
+  if (config.file === undefined || mode === "off") {
+    return [{ ok: undefined, subject: "pins", detail: 'pinning is off ("pinning": "off")' }];
+  }
+  const store = PinStore.forConfig(stateDir(env), config.file, true);
+  const { changes, cleaned } = store.seen();
+  const checks: DoctorCheck[] = changes.map((change) => ({
+    ok: mode === "block" ? false : undefined,
+    subject: `pin ${change.backend}/${change.tool}`,
+    detail:
+      `changed since it was pinned on ${change.pinnedAt.slice(0, 10)} (${change.fields.join(", ")}; seen ` +
+      `${change.seenAt.slice(0, 10)}): \`mcpware pins\` shows it, \`mcpware pins accept ${change.backend} ` +
+      `${change.tool}\` accepts it`,
+  }));
+  for (const [backend, { removed, seenAt }] of Object.entries(cleaned)) {
+    checks.push({
+      ok: undefined,
+      subject: `descriptions ${backend}`,
+      detail: `cleaned out of its tool descriptions (${seenAt.slice(0, 10)}): ${removed}`,
+    });
+  }
+  const pinned = Object.values(store.list()).reduce((total, tools) => total + Object.keys(tools).length, 0);
+  if (changes.length === 0) {
+    checks.push({
+      ok: true,
+      subject: "pins",
+      detail: pinned === 0 ? "no tool pinned yet" : `${pinned} tools pinned, no change seen`,
+    });
+  }
+  return checks;
+}
+
+/** Process groups recorded by gateways that were killed, still running (the next `mcpware serve` stops them). */
+async function checkOrphans(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
+  const found = await sweepOrphanProcessGroups(processGroupsDir(env), { dryRun: true });
+  if (found.stopped.length === 0) {
+    return { ok: true, subject: "orphans", detail: "no backend process left running by a killed gateway" };
+  }
+  const list = found.stopped.map(({ backend, pgid }) => `${backend} (process group ${pgid})`).join(", ");
+  return {
+    ok: false,
+    subject: "orphans",
+    detail: `left running by a killed gateway: ${list}; the next \`mcpware serve\` stops them`,
+  };
 }

@@ -18,6 +18,7 @@ const STALE_STATES: ReadonlySet<BackendState> = new Set([
   "stopping",
   "idle",
   "circuit-open",
+  "failed",
   "removed",
 ]);
 
@@ -144,14 +145,25 @@ export class ToolCatalog implements Disposable {
     return new Map(changes.map((change) => [change.tool, change]));
   }
 
+  /** What cleaning removed, kept with the pins for `doctor` (which starts no backend). */
+  private noteCleaned(backend: string, removed: RemovedCounts): void {
+    const pins = this.pins;
+    if (pins === undefined || pins.mode === "off") return;
+    try {
+      pins.store.noteCleaned(backend, describeCounts(removed));
+    } catch (error) {
+      this.logger.debug(`cannot record the cleaning of ${backend}'s descriptions: ${String(error)}`);
+    }
+  }
+
   private async fetch(backend: string): Promise<ToolList> {
     // ajv is loaded on the first fetch, while the backend starts, not before the gateway can answer initialize.
     const validatorModule = import("./argumentValidator.js");
     // Settled below; a failed fetch must not leave the import's rejection unhandled.
     validatorModule.catch(() => {});
     const tools: Tool[] = [];
-    const create = async (): Promise<ToolList> =>
-      createToolList(
+    const create = async (): Promise<ToolList> => {
+      const list = createToolList(
         tools,
         this.logger,
         backend,
@@ -159,6 +171,9 @@ export class ToolCatalog implements Disposable {
         this.checkPins(backend, tools),
         this.pins?.mode === "block",
       );
+      this.noteCleaned(backend, list.removed);
+      return list;
+    };
     const seenCursors = new Set<string>();
     let cursor: string | undefined;
     for (let page = 0; page < MAX_TOOL_LIST_PAGES; page += 1) {

@@ -33,11 +33,24 @@ interface PinEntry {
   hash: string;
   pinnedAt: string;
   definition: PinnedDefinition;
+  /** The last differing definition a gateway saw and blocked or warned about, until it is accepted. */
+  changed?: { hash: string; seenAt: string; fields: string[] } | undefined;
 }
 
 interface PinFile {
   config: string;
   backends: Record<string, Record<string, PinEntry>>;
+  /** What cleaning removed from each backend's descriptions when a gateway last listed its tools. */
+  cleaned?: Record<string, { seenAt: string; removed: string }>;
+}
+
+/** A change a gateway saw and recorded (for `doctor`, which starts no backend). */
+export interface SeenChange {
+  backend: string;
+  tool: string;
+  fields: string[];
+  seenAt: string;
+  pinnedAt: string;
 }
 
 /** A tool whose definition differs from its pin. */
@@ -83,17 +96,20 @@ function changedFields(pinned: PinnedDefinition, current: PinnedDefinition): str
 export class PinStore {
   readonly file: string;
   readonly #config: string;
+  readonly #readOnly: boolean;
 
-  constructor(file: string, config: string) {
+  /** `readOnly`: compare only, never pin (for `doctor`). */
+  constructor(file: string, config: string, readOnly = false) {
     this.file = file;
     this.#config = config;
+    this.#readOnly = readOnly;
   }
 
   /** The store of `configFile` under `stateDir`. */
-  static forConfig(stateDir: string, configFile: string): PinStore {
+  static forConfig(stateDir: string, configFile: string, readOnly = false): PinStore {
     const absolute = path.resolve(configFile);
     const key = createHash("sha256").update(absolute).digest("hex").slice(0, 16);
-    return new PinStore(path.join(stateDir, "pins", `${key}.json`), absolute);
+    return new PinStore(path.join(stateDir, "pins", `${key}.json`), absolute, readOnly);
   }
 
   /**
@@ -105,25 +121,31 @@ export class PinStore {
     const pins = (file.backends[backend] ??= {});
     const changes: PinChange[] = [];
     let added = false;
+    const now = new Date().toISOString();
     for (const tool of tools) {
       const current = pinnedDefinition(tool);
       const hash = definitionHash(current);
       const pin = pins[tool.name];
       if (pin === undefined) {
-        pins[tool.name] = { hash, pinnedAt: new Date().toISOString(), definition: current };
+        pins[tool.name] = { hash, pinnedAt: now, definition: current };
         added = true;
       } else if (pin.hash !== hash) {
+        const fields = changedFields(pin.definition, current);
+        if (pin.changed?.hash !== hash) {
+          pin.changed = { hash, seenAt: now, fields };
+          added = true;
+        }
         changes.push({
           backend,
           tool: tool.name,
-          fields: changedFields(pin.definition, current),
+          fields,
           pinned: pin.definition,
           current,
           pinnedAt: pin.pinnedAt,
         });
       }
     }
-    if (added) this.#write(file);
+    if (added && !this.#readOnly) this.#write(file);
     return changes;
   }
 
@@ -141,6 +163,38 @@ export class PinStore {
     this.#write(file);
   }
 
+  /** Record what cleaning removed from `backend`'s descriptions (`""`: nothing), for `doctor`. */
+  noteCleaned(backend: string, removed: string): void {
+    if (this.#readOnly) return;
+    const file = this.#read();
+    const before = file.cleaned?.[backend]?.removed ?? "";
+    if (before === removed) return;
+    const cleaned = (file.cleaned ??= {});
+    if (removed === "") delete cleaned[backend];
+    else cleaned[backend] = { seenAt: new Date().toISOString(), removed };
+    this.#write(file);
+  }
+
+  /** The changes gateways saw and that were not accepted since, and what cleaning removed, per backend. */
+  seen(): { changes: SeenChange[]; cleaned: Record<string, { seenAt: string; removed: string }> } {
+    const file = this.#read();
+    const changes: SeenChange[] = [];
+    for (const [backend, tools] of Object.entries(file.backends)) {
+      for (const [tool, pin] of Object.entries(tools)) {
+        if (pin.changed !== undefined) {
+          changes.push({
+            backend,
+            tool,
+            fields: pin.changed.fields,
+            seenAt: pin.changed.seenAt,
+            pinnedAt: pin.pinnedAt,
+          });
+        }
+      }
+    }
+    return { changes, cleaned: file.cleaned ?? {} };
+  }
+
   /** Every pin: backend → tool → when it was pinned. */
   list(): Record<string, Record<string, string>> {
     const listed: Record<string, Record<string, string>> = {};
@@ -154,7 +208,9 @@ export class PinStore {
     try {
       const parsed = JSON.parse(readFileSync(this.file, "utf8")) as unknown;
       if (isObject(parsed) && isObject(parsed.backends)) {
-        return { config: this.#config, backends: parsed.backends as PinFile["backends"] };
+        const file: PinFile = { config: this.#config, backends: parsed.backends as PinFile["backends"] };
+        if (isObject(parsed.cleaned)) file.cleaned = parsed.cleaned as NonNullable<PinFile["cleaned"]>;
+        return file;
       }
     } catch {
       // missing or unreadable: no pins yet

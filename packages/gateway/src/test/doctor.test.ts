@@ -61,7 +61,11 @@ describe("runDoctor", () => {
     const stderr = new PassThrough();
     let output = "";
     stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const status = await runDoctor({ configPath }, { stdout, stderr }, { env, platform: "linux" });
+    const status = await runDoctor(
+      { configPath },
+      { stdout, stderr },
+      { env: { MCPWARE_STATE_DIR: path.join(dir, "state"), ...env }, platform: "linux" },
+    );
     return { status, output };
   }
 

@@ -1,9 +1,13 @@
 import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  BIN,
   INITIALIZE,
+  baseEnv,
   descendantsOf,
   isAlive,
   killAll,
@@ -14,6 +18,16 @@ import {
   waitForExit,
 } from "./helpers/e2e.js";
 
+/** `mcpware doctor`'s table (its exit status is not the point here). */
+async function runDoctorCli(config: string, env: Record<string, string>): Promise<string> {
+  try {
+    return (await run(process.execPath, [BIN, "doctor", "--config", config], { env: baseEnv(env) })).stdout;
+  } catch (error) {
+    return (error as { stdout: string }).stdout;
+  }
+}
+
+const run = promisify(execFile);
 const STUBBORN_SERVER = fileURLToPath(new URL("./fixtures/stubbornServer.js", import.meta.url));
 
 describe("no orphans after a kill (end to end)", function () {
@@ -51,6 +65,11 @@ describe("no orphans after a kill (end to end)", function () {
     await first.exited;
     // Killed without a chance to stop anything: the backend and its child live on, orphaned.
     for (const pid of backends) expect(await isAlive(pid), `pid ${pid} right after the kill`).to.equal(true);
+
+    // doctor sees them (and leaves them alone).
+    const doctor = await runDoctorCli(config, env);
+    expect(doctor).to.match(/✗ +orphans +left running by a killed gateway: stubborn \(process group \d+\)/);
+    for (const pid of backends) expect(await isAlive(pid), `pid ${pid} after doctor`).to.equal(true);
 
     const second = spawnGateway(["--config", config], { env });
     scratch.pids.push(second.child.pid!);

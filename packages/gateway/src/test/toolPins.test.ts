@@ -62,6 +62,11 @@ describe("tool-definition pinning (end to end)", function () {
     );
     await session.close();
 
+    const doctor = await mcpware(["doctor", "--config", file]);
+    expect(doctor.stdout).to.match(
+      /✗ +pin a\/capabilities +changed since it was pinned on .* \(description; seen/,
+    );
+
     const listed = await mcpware(["pins", "--config", file]);
     expect(listed.code, listed.stderr).to.equal(1);
     expect(listed.stdout).to.include("a/capabilities changed since it was pinned");
@@ -76,6 +81,9 @@ describe("tool-definition pinning (end to end)", function () {
     expect(accepted.code, accepted.stderr).to.equal(0);
     expect(accepted.stdout).to.include("accepted a/capabilities");
     expect((await mcpware(["pins", "--config", file])).code).to.equal(0);
+    expect((await mcpware(["doctor", "--config", file])).stdout).to.match(
+      /✓ +pins +\d+ tools pinned, no change seen/,
+    );
 
     session = await harness.startFile(file);
     const after = await session.client.callTool(useToolRequest("a", "capabilities"));
