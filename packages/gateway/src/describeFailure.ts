@@ -84,8 +84,13 @@ function explain(error: unknown, context: FailureContext): string {
       return `${name} ${describeExit(error)} while ${context.action}; it will be restarted on the next request.${tail}`;
     case BackendErrorCode.CircuitOpen:
       return `${name} crashed too often and is paused; try again later.${tail}`;
-    case BackendErrorCode.Failed:
-      return `${name} failed to start too many times and is not started again until its config changes or mcpware restarts.${tail}`;
+    case BackendErrorCode.Failed: {
+      const given = `${name} failed to start too many times and is not started again until its config changes or mcpware restarts.`;
+      // Why: the last attempt's own failure, with its stderr lines.
+      return error.cause instanceof BackendError
+        ? `${given} The last attempt: ${explain(error.cause, context)}`
+        : `${given}${tail}`;
+    }
     case BackendErrorCode.Remote: {
       const cause = error.cause instanceof ProtocolError ? error.cause : undefined;
       const detail = cause === undefined ? error.message : `${cause.message} (JSON-RPC error ${cause.code})`;
