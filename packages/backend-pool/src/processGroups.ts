@@ -123,7 +123,7 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-async function stopGroup(pgid: number): Promise<void> {
+async function stopGroup(pgid: number, group: RecordedGroup): Promise<void> {
   const alive = async (): Promise<boolean> => ((await processGroups()).get(pgid)?.length ?? 0) > 0;
   const waitGone = async (ms: number): Promise<boolean> => {
     const end = Date.now() + ms;
@@ -135,6 +135,8 @@ async function stopGroup(pgid: number): Promise<void> {
   };
   signalGroup(pgid, "SIGTERM");
   if (await waitGone(SWEEP_TERM_GRACE_MS)) return;
+  // Still the recorded group? In the grace time its pid may have gone and come back as another group's leader.
+  if (!isRecordedGroup(pgid, group, (await processGroups()).get(pgid))) return;
   signalGroup(pgid, "SIGKILL");
   await waitGone(SWEEP_KILL_WAIT_MS);
 }
@@ -178,7 +180,7 @@ export async function sweepOrphanProcessGroups(
       const pgid = Number(key);
       if (rebooted || !Number.isSafeInteger(pgid) || pgid <= 1) continue;
       if (!isRecordedGroup(pgid, group, groups.get(pgid))) continue;
-      if (options.dryRun !== true) await stopGroup(pgid);
+      if (options.dryRun !== true) await stopGroup(pgid, group);
       result.stopped.push({ backend: group.backend, pgid });
     }
     if (options.dryRun !== true) await rm(file, { force: true });

@@ -57,7 +57,11 @@ const ESCAPES =
   /\u001b\[[0-?]*[ -/]*[@-~]|\u009b[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[PX^_][^\u001b]*(?:\u001b\\)?|\u001b[ -~]?/g;
 const TAGS = /[\u{E0000}-\u{E007F}]/gu;
 const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
-const ZERO_WIDTH = /[\u200B-\u200D\u2060-\u2064\uFEFF\u180E]/g;
+// Zero-width and invisible characters: spaces, joiners, soft hyphen, grapheme joiner, Hangul and Khmer fillers,
+// variation selectors (which can smuggle bytes), the byte order mark.
+const ZERO_WIDTH =
+  // eslint-disable-next-line no-misleading-character-class -- combining marks are listed on purpose: they are removed
+  /[\u00AD\u034F\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200D\u2060-\u2064\u3164\uFE00-\uFE0F\uFEFF\uFFA0\u{E0100}-\u{E01EF}]/gu;
 // C0 controls but tab, line feed and carriage return; DEL; C1 controls.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
@@ -101,10 +105,20 @@ export function isClean(text: string, maxLength: number): boolean {
       return false;
     if (code === 0x061c || code === 0x180e || code === 0xfeff) return false;
     if (
+      code === 0xad ||
+      code === 0x34f ||
+      code === 0x115f ||
+      code === 0x1160 ||
+      code === 0x17b4 ||
+      code === 0x17b5
+    )
+      return false;
+    if (code === 0x3164 || code === 0xffa0 || (code >= 0xfe00 && code <= 0xfe0f)) return false;
+    if (
       code >= 0xd800 &&
       code <= 0xdbff &&
       text.codePointAt(i)! >= 0xe0000 &&
-      text.codePointAt(i)! <= 0xe007f
+      text.codePointAt(i)! <= 0xe01ef
     )
       return false;
   }
@@ -113,7 +127,9 @@ export function isClean(text: string, maxLength: number): boolean {
 
 /** A schema (or any JSON) with every string `description` and `title` cleaned; copied only where changed. */
 function cleanSchema(value: unknown, counts: RemovedCounts, depth = 0): unknown {
-  if (depth > 64 || value === null || typeof value !== "object") return value;
+  if (value === null || typeof value !== "object") return value;
+  // Deeper than a schema ever needs: the rest is cleaned through JSON's own walk, which has no such limit here.
+  if (depth > MAX_WALK_DEPTH) return cleanDeep(value, counts);
   if (Array.isArray(value)) {
     let changed = false;
     const items = value.map((item) => {
@@ -133,6 +149,17 @@ function cleanSchema(value: unknown, counts: RemovedCounts, depth = 0): unknown 
     if (cleaned !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = cleaned;
   }
   return copy ?? value;
+}
+
+const MAX_WALK_DEPTH = 64;
+
+/** Every string `description` and `title` under `value` cleaned, at any depth (a copy). */
+function cleanDeep(value: object, counts: RemovedCounts): unknown {
+  return JSON.parse(JSON.stringify(value), (key: string, item: unknown) => {
+    if ((key !== "description" && key !== "title") || typeof item !== "string") return item;
+    const max = key === "title" ? MAX_TITLE_LENGTH : MAX_DESCRIPTION_LENGTH;
+    return isClean(item, max) ? item : cleanText(item, max, counts);
+  }) as unknown;
 }
 
 /**

@@ -114,6 +114,8 @@ export class ClientRelay implements Disposable {
     this.#sessions.delete(connection);
     this.#sessions.set(connection, session);
     if (!this.#pool.isClosed) this.#pool.setClientCapabilities(relayedCapabilities(session.capabilities));
+    // A new client without a level needs every message from now on.
+    this.#applyLogLevel();
   }
 
   dispose(): void {
@@ -152,11 +154,17 @@ export class ClientRelay implements Disposable {
         `the client does not support ${method}: it declared no "${capability}" capability`,
       );
     }
-    if (method === McpMethod.Elicit && isObject(params) && params.mode === "url" && !isObject(declared.url)) {
-      throw new ProtocolError(
-        ErrorCode.InvalidParams,
-        "the client does not support URL-mode elicitation: it declared no elicitation.url capability",
-      );
+    if (method === McpMethod.Elicit && isObject(params)) {
+      const mode = params.mode === "url" ? "url" : "form";
+      // `elicitation: {}` means form only (MCP 2025-11-25); a client that declared only url mode has no form.
+      const supported =
+        mode === "url" ? isObject(declared.url) : isObject(declared.form) || !isObject(declared.url);
+      if (!supported) {
+        throw new ProtocolError(
+          ErrorCode.InvalidParams,
+          `the client does not support ${mode}-mode elicitation: it declared no elicitation.${mode} capability`,
+        );
+      }
     }
     this.#logger.debug(`backend ${backend} asks the client: ${method}`);
     try {

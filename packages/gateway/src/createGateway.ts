@@ -16,6 +16,7 @@ import type { GatewayConfig, ResolvedBackend } from "./resolveConfig.js";
 import type { GatewayPool } from "./toolCatalog.js";
 import { ToolCatalog } from "./toolCatalog.js";
 import type { RemovedCounts } from "./cleanText.js";
+import { imageDigestOf } from "./imageDigest.js";
 import { stateDir } from "./stateDir.js";
 import { DEFAULT_PINNING_MODE, PinStore } from "./toolPins.js";
 import type { PinChange, PinningMode } from "./toolPins.js";
@@ -129,7 +130,11 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     else logger.info(`backend ${backend} ${previous} → ${state}${detail}`);
   });
   const pins = options.pins === undefined ? defaultPins(config) : options.pins || undefined;
-  const catalog = new ToolCatalog(pool as GatewayPool, logger.child("catalog"), pins);
+  const catalog = new ToolCatalog(
+    pool as GatewayPool,
+    logger.child("catalog"),
+    pins && { ...pins, imageOf: (name: string) => imageDigestOf(backends.get(name)?.spec) },
+  );
   const context: GatewayContext = {
     config,
     pool: pool as GatewayPool,

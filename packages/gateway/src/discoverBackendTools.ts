@@ -164,6 +164,9 @@ function describeTools(list: ToolList, full: boolean): DiscoveredTool[] {
 }
 
 function describeTool(tool: Tool, full: boolean, list: ToolList): DiscoveredTool {
+  // A blocked tool's changed text never reaches the model: its name and why it is blocked, nothing else.
+  const blocked = list.blockedBecause(tool.name);
+  if (blocked !== undefined) return { name: tool.name, note: `blocked: ${blocked}` };
   const described: DiscoveredTool = { name: tool.name };
   if (typeof tool.title === "string") described.title = tool.title;
   if (typeof tool.description === "string") {
@@ -176,7 +179,7 @@ function describeTool(tool: Tool, full: boolean, list: ToolList): DiscoveredTool
   }
   if (needsTasks(tool)) described.note = NEEDS_TASKS_NOTE;
   const change = list.pinChanges.get(tool.name);
-  if (change !== undefined) described.note = pinNote(change, list.blockedBy(tool.name) !== undefined);
+  if (change !== undefined) described.note = pinNote(change);
   return described;
 }
 

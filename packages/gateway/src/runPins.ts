@@ -77,6 +77,9 @@ function renderPins(store: PinStore, changes: readonly PinChange[], backend: str
     lines.push(
       "",
       `${change.backend}/${change.tool} changed since it was pinned on ${change.pinnedAt} (${change.fields.join(", ")}):`,
+      ...(change.image === undefined
+        ? []
+        : [`its image changed too: ${change.image.pinned ?? "(not recorded)"} → ${change.image.now}`]),
       diffOf(change),
       `accept it with: mcpware pins accept ${change.backend} ${change.tool}`,
     );

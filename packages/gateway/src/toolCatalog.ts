@@ -37,8 +37,11 @@ export interface ToolList {
    * called; see `blockedBy`.
    */
   readonly pinChanges: ReadonlyMap<string, PinChange>;
-  /** The change that keeps a tool from being called (`"pinning": "block"`), if any. */
-  blockedBy(toolName: string): PinChange | undefined;
+  /**
+   * Why a tool cannot be called under `"pinning": "block"`: its definition changed and nobody accepted it (the
+   * pins file is read again, so an acceptance counts at once), or the pins cannot be read. Undefined otherwise.
+   */
+  blockedBecause(toolName: string): string | undefined;
   /** What was cleaned out of the tools' descriptions and titles (see `cleanTool`). */
   readonly removed: Readonly<RemovedCounts>;
   /** The compiled check of the tool's `inputSchema`, or undefined when it cannot be checked locally. */
@@ -63,8 +66,15 @@ export class ToolCatalog implements Disposable {
   constructor(
     private readonly pool: GatewayPool,
     private readonly logger: Logger,
-    /** Tool-definition pins checked on every fetch; none: nothing is pinned. */
-    private readonly pins?: { store: PinStore; mode: PinningMode },
+    /**
+     * Tool-definition pins checked on every fetch; none: nothing is pinned. `imageOf` tells the image id of a
+     * `docker run` backend, recorded with its pins.
+     */
+    private readonly pins?: {
+      store: PinStore;
+      mode: PinningMode;
+      imageOf?: (backend: string) => Promise<string | undefined>;
+    },
   ) {
     this.subscriptions = [
       pool.onNotification((event) => {
@@ -126,15 +136,28 @@ export class ToolCatalog implements Disposable {
   }
 
   /** The tools whose definitions differ from their pins (the new ones get pinned); blocked ones under "block". */
-  private checkPins(backend: string, tools: readonly Tool[]): ReadonlyMap<string, PinChange> {
+  private async imageOf(backend: string): Promise<string | undefined> {
     const pins = this.pins;
-    if (pins === undefined || pins.mode === "off") return new Map();
+    if (pins?.imageOf === undefined || pins.mode === "off") return undefined;
+    return pins.imageOf(backend).catch(() => undefined);
+  }
+
+  private checkPins(
+    backend: string,
+    tools: readonly Tool[],
+    image: string | undefined,
+  ): [ReadonlyMap<string, PinChange>, PinBlocking | undefined] {
+    const pins = this.pins;
+    if (pins === undefined || pins.mode === "off") return [new Map(), undefined];
+    const store = pins.store;
     let changes: PinChange[];
     try {
-      changes = pins.store.check(backend, tools);
+      changes = store.check(backend, tools, image);
     } catch (error) {
-      this.logger.warn(`cannot read or write the tool pins in ${pins.store.file}: ${String(error)}`);
-      return new Map();
+      const text = `the tool pins cannot be read or written (${error instanceof Error ? error.message : String(error)})`;
+      this.logger.warn(text);
+      // Fail closed: without its pins no change can be seen, so under "block" nothing may be called.
+      return [new Map(), pins.mode === "block" ? { error: text, isAccepted: () => false } : undefined];
     }
     for (const change of changes) {
       const what = describePinChange(change);
@@ -142,7 +165,12 @@ export class ToolCatalog implements Disposable {
         pins.mode === "block" ? what : `${what.replace(/; until a person.*$/, "")} (pinning: warn)`,
       );
     }
-    return new Map(changes.map((change) => [change.tool, change]));
+    return [
+      new Map(changes.map((change) => [change.tool, change])),
+      pins.mode === "block"
+        ? { error: undefined, isAccepted: (change) => store.isAccepted(change) }
+        : undefined,
+    ];
   }
 
   /** What cleaning removed, kept with the pins for `doctor` (which starts no backend). */
@@ -168,8 +196,7 @@ export class ToolCatalog implements Disposable {
         this.logger,
         backend,
         new (await validatorModule).ArgumentValidator(),
-        this.checkPins(backend, tools),
-        this.pins?.mode === "block",
+        ...this.checkPins(backend, tools, await this.imageOf(backend)),
       );
       this.noteCleaned(backend, list.removed);
       return list;
@@ -204,13 +231,20 @@ export class ToolCatalog implements Disposable {
   }
 }
 
+/** How pins block calls under `"pinning": "block"`. */
+interface PinBlocking {
+  /** The pins could not be read: every tool is blocked. */
+  error: string | undefined;
+  isAccepted(change: PinChange): boolean;
+}
+
 function createToolList(
   tools: Tool[],
   logger: Logger,
   backend: string,
   validator: ArgumentValidator,
   pinChanges: ReadonlyMap<string, PinChange>,
-  pinsBlock: boolean,
+  blocking: PinBlocking | undefined,
 ): ToolList {
   const byName = new Map<string, Tool>();
   const removed = emptyCounts();
@@ -231,7 +265,14 @@ function createToolList(
     byName,
     removed,
     pinChanges,
-    blockedBy: (toolName) => (pinsBlock ? pinChanges.get(toolName) : undefined),
+    blockedBecause(toolName) {
+      if (blocking === undefined) return undefined;
+      if (blocking.error !== undefined) {
+        return `${blocking.error}; until that is fixed no tool of backend "${backend}" can be called`;
+      }
+      const change = pinChanges.get(toolName);
+      return change === undefined || blocking.isAccepted(change) ? undefined : describePinChange(change);
+    },
     checkArguments(toolName) {
       if (checks.has(toolName)) return checks.get(toolName);
       const tool = byName.get(toolName);

@@ -42,6 +42,8 @@ interface PinFile {
   backends: Record<string, Record<string, PinEntry>>;
   /** What cleaning removed from each backend's descriptions when a gateway last listed its tools. */
   cleaned?: Record<string, { seenAt: string; removed: string }>;
+  /** For `docker run` backends: the image id their pins were taken from (where Docker could tell it). */
+  images?: Record<string, string>;
 }
 
 /** A change a gateway saw and recorded (for `doctor`, which starts no backend). */
@@ -62,6 +64,8 @@ export interface PinChange {
   pinned: PinnedDefinition;
   current: PinnedDefinition;
   pinnedAt: string;
+  /** For a `docker run` backend, when its image changed too: the image ids at pin time and now. */
+  image?: { pinned: string | undefined; now: string } | undefined;
 }
 
 /** JSON with object keys sorted at every level: the same definition always gives the same text. */
@@ -116,8 +120,9 @@ export class PinStore {
    * Compare `tools` of `backend` with their pins: tools seen for the first time are pinned (and written), the
    * ones that differ are returned.
    */
-  check(backend: string, tools: readonly Tool[]): PinChange[] {
+  check(backend: string, tools: readonly Tool[], image?: string): PinChange[] {
     const file = this.#read();
+    const pinnedImage = file.images?.[backend];
     const pins = (file.backends[backend] ??= {});
     const changes: PinChange[] = [];
     let added = false;
@@ -129,7 +134,13 @@ export class PinStore {
       if (pin === undefined) {
         pins[tool.name] = { hash, pinnedAt: now, definition: current };
         added = true;
-      } else if (pin.hash !== hash) {
+      } else if (pin.hash === hash) {
+        // Back to what was pinned (or accepted meanwhile): nothing is pending any more.
+        if (pin.changed !== undefined) {
+          delete pin.changed;
+          added = true;
+        }
+      } else {
         const fields = changedFields(pin.definition, current);
         if (pin.changed?.hash !== hash) {
           pin.changed = { hash, seenAt: now, fields };
@@ -142,8 +153,16 @@ export class PinStore {
           pinned: pin.definition,
           current,
           pinnedAt: pin.pinnedAt,
+          ...(image !== undefined && image !== pinnedImage
+            ? { image: { pinned: pinnedImage, now: image } }
+            : {}),
         });
       }
+    }
+    // The image the pins were taken from: recorded with new pins, and kept while the tools are unchanged.
+    if (image !== undefined && image !== pinnedImage && changes.length === 0) {
+      (file.images ??= {})[backend] = image;
+      added = true;
     }
     if (added && !this.#readOnly) this.#write(file);
     return changes;
@@ -154,6 +173,7 @@ export class PinStore {
     if (changes.length === 0) return;
     const file = this.#read();
     for (const change of changes) {
+      if (change.image !== undefined) (file.images ??= {})[change.backend] = change.image.now;
       (file.backends[change.backend] ??= {})[change.tool] = {
         hash: definitionHash(change.current),
         pinnedAt: new Date().toISOString(),
@@ -195,6 +215,15 @@ export class PinStore {
     return { changes, cleaned: file.cleaned ?? {} };
   }
 
+  /** True once `change` was accepted (its current definition is the pin now), by this process or another. */
+  isAccepted(change: PinChange): boolean {
+    try {
+      return this.#read().backends[change.backend]?.[change.tool]?.hash === definitionHash(change.current);
+    } catch {
+      return false;
+    }
+  }
+
   /** Every pin: backend → tool → when it was pinned. */
   list(): Record<string, Record<string, string>> {
     const listed: Record<string, Record<string, string>> = {};
@@ -204,18 +233,33 @@ export class PinStore {
     return listed;
   }
 
+  /**
+   * The pins file; none yet is no pins. A file that exists but cannot be read or is not a pins file throws:
+   * treating it as empty would pin every current definition anew, changed ones included (fail open).
+   */
   #read(): PinFile {
+    let text: string;
     try {
-      const parsed = JSON.parse(readFileSync(this.file, "utf8")) as unknown;
+      text = readFileSync(this.file, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { config: this.#config, backends: {} };
+      throw error;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new Error(`${this.file} is not valid JSON (${(error as Error).message})`, { cause: error });
+    }
+    {
       if (isObject(parsed) && isObject(parsed.backends)) {
         const file: PinFile = { config: this.#config, backends: parsed.backends as PinFile["backends"] };
         if (isObject(parsed.cleaned)) file.cleaned = parsed.cleaned as NonNullable<PinFile["cleaned"]>;
+        if (isObject(parsed.images)) file.images = parsed.images as NonNullable<PinFile["images"]>;
         return file;
       }
-    } catch {
-      // missing or unreadable: no pins yet
     }
-    return { config: this.#config, backends: {} };
+    throw new Error(`${this.file} is not a pins file (no "backends" object)`);
   }
 
   #write(file: PinFile): void {
@@ -236,10 +280,7 @@ export function describePinChange(change: PinChange): string {
   );
 }
 
-/** What discovery says of a changed tool: blocked (a person must accept it) or, under "warn", only changed. */
-export function pinNote(change: PinChange, blocked: boolean): string {
-  const what = `its definition changed since it was pinned (${change.fields.join(", ")})`;
-  return blocked
-    ? `blocked: ${what}; a person must accept the change with \`mcpware pins accept\` before it can be called`
-    : `warning: ${what}`;
+/** What discovery says of a changed tool under `"pinning": "warn"` (a blocked one shows why it is blocked). */
+export function pinNote(change: PinChange): string {
+  return `warning: its definition changed since it was pinned (${change.fields.join(", ")})`;
 }

@@ -16,7 +16,6 @@ import { unknownBackendMessage } from "./discoverBackendTools.js";
 import type { GatewayContext } from "./gatewayContext.js";
 import { findBackend, timeoutOf, unavailableReason } from "./gatewayContext.js";
 import { needsTasks, needsTasksMessage } from "./taskSupport.js";
-import { describePinChange } from "./toolPins.js";
 
 /** Up to this many tool names are listed when a tool name is unknown and nothing is close. */
 const MAX_LISTED_TOOLS = 40;
@@ -78,8 +77,8 @@ export async function useTool(
   if (tool === undefined)
     return errorResult(unknownToolMessage(backend.name, request.tool, [...list.byName.keys()], wording));
   if (needsTasks(tool)) return errorResult(needsTasksMessage(backend.name, tool.name));
-  const blocked = list.blockedBy(tool.name);
-  if (blocked !== undefined) return errorResult(`${describePinChange(blocked)}; the backend was not called.`);
+  const blocked = list.blockedBecause(tool.name);
+  if (blocked !== undefined) return errorResult(`${blocked}; the backend was not called.`);
   let problems: readonly string[] | undefined;
   try {
     problems = list.checkArguments(tool.name)?.(request.args);

@@ -39,6 +39,17 @@ describe("Docker policy", () => {
       expect(valueOf(prepared.args, "--pull")).to.equal("missing");
     });
 
+    it("leaves a user's CPU quota or memory reservation alone instead of adding a conflicting limit", () => {
+      const prepared = prepareDockerRun(
+        "docker",
+        ["run", "--cpu-quota", "50000", "--memory-reservation", "4g", "img"],
+        CONTEXT,
+      )!;
+      expect(prepared.args).to.not.include("--cpus");
+      expect(prepared.args).to.not.include("--memory");
+      expect(valueOf(prepared.args, "--pull")).to.equal("never");
+    });
+
     it("never repeats a limit the user set, in any spelling", () => {
       const args = ["run", "--cpus=2", "-m", "1g", "--pull", "always", "img"];
       const prepared = prepareDockerRun("docker", args, CONTEXT)!;
@@ -70,6 +81,27 @@ describe("Docker policy", () => {
         [["run", "--mount", "type=bind,source=/var/run/docker.sock,target=/s", "img"], "the Docker socket"],
         [["run", "--mount", "type=bind,src=/var/run//docker.sock,dst=/s", "img"], "the Docker socket"],
         [["run", "-v", "//./pipe/docker_engine://./pipe/docker_engine", "img"], "the Docker socket"],
+        // Spellings Docker normalises, folders holding the socket, and Docker's own CSV and long syntaxes.
+        [["run", "-v", "/var/run/docker.sock/:/s", "img"], "the Docker socket"],
+        [["run", "-v", "/var/run/docker.sock/.:/s", "img"], "the Docker socket"],
+        [["run", "-v", "/var/run:/r", "img"], "the Docker socket"],
+        [["run", "-v", "/:/host", "img"], "the Docker socket"],
+        [["run", "--mount", '"source=/var/run/docker.sock",target=/s,type=bind', "img"], "the Docker socket"],
+        [
+          ["run", "--mount", "type=bind,source=/tmp,source=/var/run/docker.sock,target=/s", "img"],
+          "the Docker socket",
+        ],
+        [
+          [
+            "run",
+            "--mount",
+            "type=volume,volume-opt=type=none,volume-opt=o=bind,volume-opt=device=/var/run/docker.sock,target=/s",
+            "img",
+          ],
+          "the Docker socket",
+        ],
+        [["run", "--network", "name=host", "img"], "--network=name=host"],
+        [["run", "--cgroupns=host", "img"], "--cgroupns=host"],
       ];
       for (const [args, expected] of cases) {
         const found = privileged(args);
@@ -84,6 +116,8 @@ describe("Docker policy", () => {
         ["run", "--privileged=false", "img"],
         ["run", "--cap-add", "NET_ADMIN", "--cap-drop", "ALL", "img"],
         ["run", "-v", "/data:/data", "--mount", "type=bind,source=/src,target=/docker.sock.d", "img"],
+        ["run", "-v", "named-volume:/data", "-v", "/var/lib/app:/app", "-v", "/run/user/1000/x:/x", "img"],
+        ["run", "--mount", "type=volume,source=cache,target=/cache", "img"],
         ["run", "--pid", "container:other", "img"],
         ["run", "img", "--privileged"],
       ]) {

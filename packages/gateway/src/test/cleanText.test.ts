@@ -69,4 +69,19 @@ describe("cleanText", () => {
     const untouched = { name: "u", description: "plain" };
     expect(cleanTool(untouched, emptyCounts())).to.equal(untouched);
   });
+
+  it("removes soft hyphens, variation selectors and fillers too, and cleans descriptions at any depth", () => {
+    const counts = emptyCounts();
+    const smuggled = `a\u00ADb\uFE0Fc${String.fromCodePoint(0xe0101)}d\u3164e`;
+    expect(cleanText(smuggled, 100, counts)).to.equal("abcde");
+    expect(counts.zeroWidth).to.equal(4);
+    let schema: Record<string, unknown> = { type: "string", description: "deep\u202Etext" };
+    for (let i = 0; i < 100; i++) schema = { type: "object", properties: { a: schema } };
+    const tool: { name: string; inputSchema: unknown; description?: string } = {
+      name: "t",
+      inputSchema: schema,
+    };
+    const cleaned = JSON.stringify(cleanTool(tool, emptyCounts()));
+    expect(cleaned).to.include("deeptext").and.not.include("\\u202e");
+  });
 });

@@ -24,6 +24,15 @@ async function runIn(cwd: string, file: string, args: string[], env = baseEnv())
   }
 }
 
+/** This process's environment without what npm and pnpm put there for the test run (`npm_config_*`). */
+function userEnvironment(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && !/^npm_/i.test(entry[0]),
+    ),
+  );
+}
+
 const DEMO_CONFIG = path.join(REPO_ROOT, "examples", "demo.config.json");
 const VERSION = (
   JSON.parse(readFileSync(path.join(REPO_ROOT, "packages/gateway/package.json"), "utf8")) as {
@@ -101,7 +110,7 @@ describe("setup traps (end to end)", function () {
       REPO_ROOT,
       npm,
       ["install", "--global", "--prefix", prefix, "--no-audit", "--no-fund", "./packages/gateway"],
-      { ...process.env } as Record<string, string>,
+      userEnvironment(),
     );
     expect(install.code, install.stderr).to.equal(0);
     expect(install.stdout + install.stderr).to.not.match(/warn/i);

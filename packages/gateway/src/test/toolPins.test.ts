@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { BIN, REPO_ROOT, backends, baseEnv, textOf, useHarness, useToolRequest } from "./helpers/e2e.js";
 
@@ -48,8 +49,10 @@ describe("tool-definition pinning (end to end)", function () {
     session = await harness.startFile(file);
     const text = await discover(session);
     expect(text).to.match(
-      /### capabilities\n.*\(variant 2\)\nnote: blocked: its definition changed since it was pinned \(description\)/,
+      /### capabilities\nnote: blocked: the definition of tool "capabilities" on backend "a" changed since it was pinned on .* \(description\)/,
     );
+    // The changed text itself never reaches the model while the tool is blocked.
+    expect(text).to.not.include("(variant 2)");
     const call = await session.client.callTool(useToolRequest("a", "capabilities"));
     expect(call.isError).to.equal(true);
     expect(textOf(call)).to.include(
@@ -77,6 +80,9 @@ describe("tool-definition pinning (end to end)", function () {
       '+  "description": "The client capabilities this server was given. (variant 2)",',
     );
 
+    const running = await harness.startFile(file);
+    expect((await running.client.callTool(useToolRequest("a", "capabilities"))).isError).to.equal(true);
+
     const accepted = await mcpware(["pins", "accept", "a", "capabilities", "--config", file]);
     expect(accepted.code, accepted.stderr).to.equal(0);
     expect(accepted.stdout).to.include("accepted a/capabilities");
@@ -85,6 +91,8 @@ describe("tool-definition pinning (end to end)", function () {
       /✓ +pins +\d+ tools pinned, no change seen/,
     );
 
+    // A gateway that was running meanwhile honours the acceptance at once.
+    expect((await running.client.callTool(useToolRequest("a", "capabilities"))).isError).to.not.equal(true);
     session = await harness.startFile(file);
     const after = await session.client.callTool(useToolRequest("a", "capabilities"));
     expect(after.isError).to.not.equal(true);
@@ -102,5 +110,22 @@ describe("tool-definition pinning (end to end)", function () {
     const call = await session.client.callTool(useToolRequest("a", "capabilities"));
     expect(call.isError).to.not.equal(true);
     expect(session.stderr()).to.include('the definition of tool "capabilities" on backend "a" changed');
+  });
+
+  it("fails closed when the pins file is damaged: no tool of the backend can be called", async () => {
+    const dir = await harness.temp();
+    const file = await dir.writeJson("config.json", config("1"));
+    let session = await harness.startFile(file);
+    await discover(session);
+    await session.close();
+    const pins = (await mcpware(["pins", "--config", file])).stdout.split("\n")[0]!.replace("pins: ", "");
+    await writeFile(pins, '{"backends": {"a": {"capab');
+    session = await harness.startFile(file);
+    const call = await session.client.callTool(useToolRequest("a", "capabilities"));
+    expect(call.isError).to.equal(true);
+    expect(textOf(call))
+      .to.include("the tool pins cannot be read or written")
+      .and.include("is not valid JSON");
+    expect(await readFile(pins, "utf8")).to.equal('{"backends": {"a": {"capab');
   });
 });
