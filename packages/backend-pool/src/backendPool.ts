@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ErrorCode, Listeners, MAX_TIMER_MS, ProtocolError } from "@mcpware/protocol";
+import { ErrorCode, LOGGING_LEVELS, Listeners, MAX_TIMER_MS, ProtocolError } from "@mcpware/protocol";
 import type { ClientCapabilities, Implementation, LoggingLevel } from "@mcpware/protocol";
 import { Backend } from "./backend.js";
 import type { BackendHost } from "./backend.js";
@@ -130,7 +130,7 @@ export class BackendPool implements AsyncDisposable {
    */
   async setLoggingLevel(level: LoggingLevel): Promise<void> {
     this.#assertOpen();
-    if (!LOGGING_LEVELS.has(level)) throw new TypeError(`not an MCP log level: ${String(level)}`);
+    if (!LEVELS.has(level)) throw new TypeError(`not an MCP log level: ${String(level)}`);
     this.#host.loggingLevel = level;
     await Promise.all([...this.#backends.values()].map((backend) => backend.applyLoggingLevel(level)));
   }
@@ -423,16 +423,7 @@ export class BackendPool implements AsyncDisposable {
   }
 }
 
-const LOGGING_LEVELS: ReadonlySet<unknown> = new Set<LoggingLevel>([
-  "debug",
-  "info",
-  "notice",
-  "warning",
-  "error",
-  "critical",
-  "alert",
-  "emergency",
-]);
+const LEVELS: ReadonlySet<unknown> = new Set(LOGGING_LEVELS);
 
 function checkCapabilities(capabilities: unknown, what: string): ClientCapabilities {
   if (typeof capabilities !== "object" || capabilities === null || Array.isArray(capabilities)) {

@@ -1,4 +1,6 @@
+import type { DockerOptions } from "@mcpware/backend-pool";
 import path from "node:path";
+import type { PinningMode } from "./toolPins.js";
 import { formatJsonPath } from "./configError.js";
 import type { ConfigProblem } from "./configError.js";
 import type { ClientVariableValues } from "./clientVariables.js";
@@ -22,11 +24,16 @@ export interface ImportedBackend {
   maxInFlight?: number;
   inheritEnv?: true;
   manageDocker?: false;
+  docker?: DockerOptions;
   disabled?: true;
 }
 
 export type ImportOutcome =
-  | { ok: true; config: { backends: Record<string, ImportedBackend> }; warnings: string[] }
+  | {
+      ok: true;
+      config: { pinning?: PinningMode; backends: Record<string, ImportedBackend> };
+      warnings: string[];
+    }
   | { ok: false; problems: ConfigProblem[] };
 
 /**
@@ -64,7 +71,8 @@ export function importConfig(document: unknown, configDir: string): ImportOutcom
         "put each value in mcpware's .env (or --dotenv file) and reference it as ${NAME}",
     );
   }
-  return { ok: true, config: { backends }, warnings };
+  const pinning = outcome.config.pinning;
+  return { ok: true, config: pinning === undefined ? { backends } : { pinning, backends }, warnings };
 }
 
 function convertEntry(
@@ -95,6 +103,7 @@ function convertEntry(
   if (entry.maxInFlight !== undefined) backend.maxInFlight = entry.maxInFlight;
   if (entry.inheritEnv) backend.inheritEnv = true;
   if (!entry.manageDocker) backend.manageDocker = false;
+  if (entry.docker !== undefined) backend.docker = entry.docker;
   if (entry.disabled) backend.disabled = true;
   return { backend, inputs };
 }

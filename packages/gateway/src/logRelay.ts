@@ -1,5 +1,5 @@
 import type { LoggingLevel, LoggingMessageNotificationParams } from "@mcpware/protocol";
-import { isObject } from "@mcpware/protocol";
+import { LOGGING_LEVELS, isObject } from "@mcpware/protocol";
 
 /**
  * Log messages a backend may send the client per second; past it they are dropped and counted, and the count is
@@ -8,18 +8,7 @@ import { isObject } from "@mcpware/protocol";
 export const MAX_BACKEND_LOG_MESSAGES_PER_SECOND = 50;
 const WINDOW_MS = 1000;
 
-/** MCP log levels, least severe first (RFC 5424 order). */
-const LEVELS: readonly LoggingLevel[] = [
-  "debug",
-  "info",
-  "notice",
-  "warning",
-  "error",
-  "critical",
-  "alert",
-  "emergency",
-];
-const SEVERITY = new Map<unknown, number>(LEVELS.map((level, index) => [level, index]));
+const SEVERITY = new Map<unknown, number>(LOGGING_LEVELS.map((level, index) => [level, index]));
 
 export function isLoggingLevel(value: unknown): value is LoggingLevel {
   return SEVERITY.has(value);

@@ -48,7 +48,7 @@ export {
   negotiateProtocolVersion,
 } from "./protocolVersion.js";
 export type { ProtocolVersion } from "./protocolVersion.js";
-export { McpMethod } from "./mcpTypes.js";
+export { LOGGING_LEVELS, McpMethod } from "./mcpTypes.js";
 export type {
   AudioContent,
   CallToolParams,

@@ -159,6 +159,18 @@ export interface ProgressNotificationParams {
 export type LoggingLevel =
   "debug" | "info" | "notice" | "warning" | "error" | "critical" | "alert" | "emergency";
 
+/** The MCP log levels, least severe first (the syslog order of RFC 5424). */
+export const LOGGING_LEVELS: readonly LoggingLevel[] = Object.freeze([
+  "debug",
+  "info",
+  "notice",
+  "warning",
+  "error",
+  "critical",
+  "alert",
+  "emergency",
+]);
+
 /** `notifications/message`. */
 export interface LoggingMessageNotificationParams {
   level: LoggingLevel;

@@ -4,6 +4,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { IGNORED_KEYS_WARNING } from "../clientConfigKeys.js";
+import { importConfig } from "../importConfig.js";
 import { REMOTE_UNSUPPORTED } from "../resolveConfig.js";
 import { CLIENT_CONFIG_FIXTURES, CLIENT_CONFIGS, fixturePath } from "./helpers/clientConfigs.js";
 import { BIN, REPO_ROOT, baseEnv, useHarness } from "./helpers/e2e.js";
@@ -113,6 +114,26 @@ describe("mcpware import", function () {
     ) as Imported;
     expect(roo.backends["local-tools"]!.cwd).to.equal(path.join(CLIENT_CONFIGS, "roo-code", "tools"));
     expect(roo.backends.filesystem!.timeout).to.equal(120);
+  });
+
+  it("keeps mcpware's own pinning and docker settings", () => {
+    const outcome = importConfig(
+      {
+        pinning: "warn",
+        backends: {
+          d: {
+            command: "docker",
+            args: ["run", "-i", "img"],
+            docker: { memory: "512m", allowPrivileged: true },
+          },
+        },
+      },
+      "/configs",
+    );
+    expect(outcome.ok).to.equal(true);
+    if (!outcome.ok) return;
+    expect(outcome.config.pinning).to.equal("warn");
+    expect(outcome.config.backends.d!.docker).to.deep.equal({ memory: "512m", allowPrivileged: true });
   });
 
   it("keeps VS Code's ${input:ID} and says what to do with it", async () => {
