@@ -1,10 +1,8 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { delimiter } from "node:path";
-import { promisify } from "node:util";
 import {
   BIN,
   REPO_ROOT,
@@ -14,27 +12,12 @@ import {
   waitFor,
   waitForExit,
   useHarness,
+  runCli,
 } from "./helpers/e2e.js";
+import type { CliOutcome } from "./helpers/e2e.js";
 
-const run = promisify(execFile);
-
-/** Runs the built binary; resolves with its status and both streams (never rejects on a non-zero status). */
-async function mcpware(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      cwd: REPO_ROOT,
-      env: baseEnv(env),
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const mcpware = (args: string[], env: Record<string, string> = {}): Promise<CliOutcome> =>
+  runCli(args, { env });
 
 describe("mcpware command line", function () {
   this.timeout(60_000);

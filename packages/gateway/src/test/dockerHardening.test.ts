@@ -1,11 +1,8 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { delimiter } from "node:path";
-import { promisify } from "node:util";
-import { BIN, REPO_ROOT, TEST_SERVER, baseEnv, useHarness } from "./helpers/e2e.js";
-
-const run = promisify(execFile);
+import { TEST_SERVER, useHarness, runCli } from "./helpers/e2e.js";
+import type { CliOutcome } from "./helpers/e2e.js";
 
 describe("hardened docker run backends (a recording fake docker)", function () {
   this.timeout(60_000);
@@ -30,22 +27,8 @@ describe("hardened docker run backends (a recording fake docker)", function () {
     return { path: `${bin}${delimiter}${process.env.PATH ?? ""}`, record };
   }
 
-  async function mcpware(
-    args: string[],
-    path: string,
-  ): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-        cwd: REPO_ROOT,
-        env: baseEnv({ PATH: path }),
-        timeout: 60_000,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
+  const mcpware = (args: string[], path: string): Promise<CliOutcome> =>
+    runCli(args, { env: { PATH: path } });
 
   it("adds --cpus 1 --memory 2g --pull never, or the backend's own docker settings, to the docker run", async () => {
     const docker = await fakeDocker();

@@ -1,24 +1,9 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { BIN, REPO_ROOT, backends, baseEnv, textOf, useHarness, useToolRequest } from "./helpers/e2e.js";
+import { backends, textOf, useHarness, useToolRequest, runCli } from "./helpers/e2e.js";
+import type { CliOutcome } from "./helpers/e2e.js";
 
-const run = promisify(execFile);
-
-/** Runs the built binary; resolves with its status and both streams (never rejects on a non-zero status). */
-async function mcpware(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args, "--log-level", "error"], {
-      cwd: REPO_ROOT,
-      env: baseEnv(),
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+/** The CLI with only errors logged. */
+const mcpware = (args: string[]): Promise<CliOutcome> => runCli([...args, "--log-level", "error"]);
 
 const FIXTURE_LINE = "fixture: cannot start: missing configuration";
 const REPEATED_LINE = "boom: TOKEN is not set";

@@ -1,30 +1,14 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import { IGNORED_KEYS_WARNING } from "../clientConfigKeys.js";
 import { importConfig } from "../importConfig.js";
 import { REMOTE_UNSUPPORTED } from "../resolveConfig.js";
 import { CLIENT_CONFIG_FIXTURES, CLIENT_CONFIGS, fixturePath } from "./helpers/clientConfigs.js";
-import { BIN, REPO_ROOT, baseEnv, useHarness } from "./helpers/e2e.js";
+import { useHarness, runCli } from "./helpers/e2e.js";
+import type { CliOutcome } from "./helpers/e2e.js";
 
-const run = promisify(execFile);
-
-/** Runs the built binary; resolves with its status and both streams (never rejects on a non-zero status). */
-async function mcpware(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      cwd: REPO_ROOT,
-      env: baseEnv(),
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const mcpware = (args: string[]): Promise<CliOutcome> => runCli(args);
 
 interface Imported {
   backends: Record<string, Record<string, unknown>>;

@@ -1,13 +1,10 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  BIN,
   INITIALIZE,
-  baseEnv,
+  runCli,
   descendantsOf,
   isAlive,
   killAll,
@@ -18,23 +15,14 @@ import {
   waitForExit,
 } from "./helpers/e2e.js";
 
-/** `mcpware doctor`'s table (its exit status is not the point here). */
-async function runDoctorCli(config: string, env: Record<string, string>): Promise<string> {
-  try {
-    return (await run(process.execPath, [BIN, "doctor", "--config", config], { env: baseEnv(env) })).stdout;
-  } catch (error) {
-    return (error as { stdout: string }).stdout;
-  }
-}
-
-const run = promisify(execFile);
 const STUBBORN_SERVER = fileURLToPath(new URL("./fixtures/stubbornServer.js", import.meta.url));
 
 describe("no orphans after a kill (end to end)", function () {
   this.timeout(120_000);
   const scratch = useScratch(10_000);
 
-  it("stops, at the next start, a plain-process backend that ignores EOF and its child, left by a SIGKILLed gateway", async () => {
+  /** A gateway whose one backend ignores the end of its stdin and has started a child that does the same. */
+  async function startStubborn() {
     const stateDir = scratch.dir.file("state");
     const config = await scratch.dir.writeJson("config.json", {
       backends: { stubborn: { command: process.execPath, args: [STUBBORN_SERVER] } },
@@ -52,6 +40,11 @@ describe("no orphans after a kill (end to end)", function () {
       params: useToolRequest("stubborn", "spawn-child"),
     });
     const reply = await first.reply(2);
+    return { stateDir, config, env, first, reply };
+  }
+
+  it("stops, at the next start, a plain-process backend that ignores EOF and its child, left by a SIGKILLed gateway", async () => {
+    const { stateDir, config, env, first, reply } = await startStubborn();
     const grandchild = Number(
       /\d+/.exec(JSON.stringify((reply.result as { content: unknown[] }).content))?.[0] ?? Number.NaN,
     );
@@ -67,7 +60,7 @@ describe("no orphans after a kill (end to end)", function () {
     for (const pid of backends) expect(await isAlive(pid), `pid ${pid} right after the kill`).to.equal(true);
 
     // doctor sees them (and leaves them alone).
-    const doctor = await runDoctorCli(config, env);
+    const doctor = (await runCli(["doctor", "--config", config], { env })).stdout;
     expect(doctor).to.match(/✗ +orphans +left running by a killed gateway: stubborn \(process group \d+\)/);
     for (const pid of backends) expect(await isAlive(pid), `pid ${pid} after doctor`).to.equal(true);
 
@@ -90,22 +83,7 @@ describe("no orphans after a kill (end to end)", function () {
   });
 
   it("never touches a recorded group whose gateway is still running", async () => {
-    const stateDir = scratch.dir.file("state");
-    const config = await scratch.dir.writeJson("config.json", {
-      backends: { stubborn: { command: process.execPath, args: [STUBBORN_SERVER] } },
-    });
-    const env = { MCPWARE_STATE_DIR: stateDir };
-    const first = spawnGateway(["--config", config], { env });
-    scratch.pids.push(first.child.pid!);
-    first.send(INITIALIZE);
-    await first.reply(INITIALIZE.id);
-    first.send({
-      jsonrpc: "2.0",
-      id: 2,
-      method: "tools/call",
-      params: useToolRequest("stubborn", "spawn-child"),
-    });
-    await first.reply(2);
+    const { config, env, first } = await startStubborn();
     const backends = await descendantsOf(first.child.pid!);
     scratch.pids.push(...backends);
 

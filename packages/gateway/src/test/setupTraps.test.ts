@@ -1,27 +1,12 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
-import { BIN, REPO_ROOT, TempDir, baseEnv } from "./helpers/e2e.js";
+import { BIN, REPO_ROOT, TempDir, runCli } from "./helpers/e2e.js";
+import type { CliOutcome } from "./helpers/e2e.js";
 
-const run = promisify(execFile);
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program; resolves with its status and both streams (never rejects on a non-zero status). */
-async function runIn(cwd: string, file: string, args: string[], env = baseEnv()): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await run(file, args, { cwd, env, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+/** Runs `file` with `args` in `cwd` (the mcpware CLI when `file` is node and `args` start with its script). */
+function runIn(cwd: string, file: string, args: string[], env?: Record<string, string>): Promise<CliOutcome> {
+  return runCli(args, { cwd, program: file, ...(env === undefined ? {} : { fullEnv: env }) });
 }
 
 /** This process's environment without what npm and pnpm put there for the test run (`npm_config_*`). */

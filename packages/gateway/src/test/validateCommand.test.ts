@@ -1,29 +1,12 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
-import { promisify } from "node:util";
-import { BIN, REPO_ROOT, TempDir, baseEnv } from "./helpers/e2e.js";
-
-const run = promisify(execFile);
+import { TempDir, runCli } from "./helpers/e2e.js";
+import type { CliOutcome } from "./helpers/e2e.js";
 
 /** `mcpware validate` on `config` with PATH set to `path` only; resolves with its status and both streams. */
-async function validate(
-  dir: TempDir,
-  config: unknown,
-  path: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
+async function validate(dir: TempDir, config: unknown, path: string): Promise<CliOutcome> {
   const file = await dir.writeJson("config.json", config);
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, "validate", "--config", file], {
-      cwd: REPO_ROOT,
-      env: baseEnv({ PATH: path }),
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+  return runCli(["validate", "--config", file], { env: { PATH: path } });
 }
 
 /** Writes an executable shell script called `name` into `folder`. */

@@ -2,12 +2,13 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 /** The checkout root, from this file's place in `packages/gateway/dist/test/helpers/`. */
 export const REPO_ROOT = fileURLToPath(new URL("../../../../../", import.meta.url));
@@ -131,6 +132,43 @@ export async function connect(configFile: string, options: ConnectOptions = {}):
     stderr: () => stderr,
     close: () => (closed ??= client.close()),
   };
+}
+
+/** A finished command line: its exit status and both streams. */
+export interface CliOutcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Runs the built mcpware CLI (or `program`, given its whole argv) and resolves with its status and both streams;
+ * never rejects on a non-zero status. `env` is added to {@link baseEnv}; `fullEnv` replaces it.
+ */
+export async function runCli(
+  args: string[],
+  options: {
+    env?: Record<string, string>;
+    fullEnv?: Record<string, string>;
+    cwd?: string;
+    program?: string;
+  } = {},
+): Promise<CliOutcome> {
+  const program = options.program ?? process.execPath;
+  const argv = options.program === undefined ? [BIN, ...args] : args;
+  try {
+    const { stdout, stderr } = await execFileAsync(program, argv, {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: options.fullEnv ?? baseEnv(options.env),
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
 }
 
 /** The text of a tool result's text blocks, joined. */
