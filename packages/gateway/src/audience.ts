@@ -1,8 +1,11 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { DISCOVER_TOOL_NAME, USE_TOOL_NAME } from "./metaTools.js";
 
-/** Who reads a text: the model, through the meta-tools, or a person at the terminal, through the CLI. */
-export type Audience = "model" | "cli";
+/**
+ * Who reads a text: the model, through the meta-tools or (`aggregate`) through the backends' tools listed
+ * directly, or a person at the terminal, through the CLI.
+ */
+export type Audience = "model" | "aggregate" | "cli";
 
 /** The words a text uses for what its reader can do next. */
 export interface Wording {
@@ -27,6 +30,13 @@ const WORDINGS: Readonly<Record<Audience, Wording>> = {
       `${USE_TOOL_NAME} takes {"backend_server": "<backend>", "server_tool": "<tool>", "tool_arguments": {…}}; ` +
       `call ${DISCOVER_TOOL_NAME} to find the names.`,
     missing: (name) => `${name === "backend" ? "backend_server" : "server_tool"} is missing or not a string.`,
+  },
+  aggregate: {
+    args: "arguments",
+    again: "call the tool again",
+    listTools: (backend) => `Its tools are the ones whose names start with "${backend}__" in tools/list.`,
+    usage: "Call a tool listed in tools/list with its arguments.",
+    missing: (name) => `the ${name} name is missing.`,
   },
   cli: {
     args: "--args",

@@ -46,10 +46,12 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
     config: string;
     dotenv?: string | undefined;
     "log-level": string;
+    mode?: string | undefined;
   }): CommonOptions => ({
     configPath: argv.config,
     envFile: argv.dotenv,
     logLevel: argv["log-level"] as LogLevel,
+    ...(argv.mode === undefined ? {} : { mode: argv.mode as "meta" | "aggregate" }),
   });
 
   const parser = yargs([...args])
@@ -70,6 +72,11 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
       describe:
         "A .env file of variables for ${VAR} in the config (default: .env beside the config, if present). " +
         "--env-file is the same where Node passes it on (Node 20 takes that spelling for itself)",
+    })
+    .option("mode", {
+      type: "string",
+      choices: ["meta", "aggregate"],
+      describe: "Overrides the config's \"mode\": two meta-tools, or every backend's tools listed directly",
     })
     .option("log-level", {
       type: "string",

@@ -12,6 +12,8 @@ export interface CommonOptions {
   configPath: string;
   envFile: string | undefined;
   logLevel: LogLevel;
+  /** `--mode`: overrides the config's `mode`. */
+  mode?: "meta" | "aggregate" | undefined;
 }
 
 /** Exit statuses of the `mcpware` command. */

@@ -17,6 +17,16 @@ const schema32 = {
       description:
         'What happens when a backend\'s tool definition (description, schemas, annotations) differs from the one pinned the first time it was seen: "block" (the default) keeps it from being called until `mcpware pins accept`, "warn" logs it, "off" pins nothing.',
     },
+    mode: {
+      enum: ["meta", "aggregate"],
+      description:
+        'How the backends\' tools reach the model: "meta" (the default) lists two meta-tools, discover_backend_tools and use_tool, whatever the number of backends; "aggregate" lists every backend\'s tools directly as <backend>__<tool>. --mode overrides it.',
+    },
+    start: {
+      enum: ["lazy", "eager"],
+      description:
+        'When backends start: "lazy" (the default) on their first request; "eager" in the background right after the client\'s initialized notification, so the first call does not pay for a cold start. A backend\'s own "start" overrides it.',
+    },
   },
   required: ["backends"],
   additionalProperties: false,
@@ -89,6 +99,29 @@ const schema34 = {
       maximum: 1000000,
       description:
         'Requests in flight on this backend past which new calls are answered at once with a "busy" error. Default 256.',
+    },
+    start: {
+      enum: ["lazy", "eager"],
+      description:
+        'When this backend starts (overrides the top-level "start"): "lazy" on its first request, "eager" right after the client\'s initialized notification.',
+    },
+    tools: {
+      type: "object",
+      description:
+        'Which of this backend\'s tools the model may see and call, by glob pattern on the tool\'s name (picomatch syntax: *, ?, [abc], {a,b}). A tool must match one of "allow" (when given) and none of "deny"; a filtered tool is not listed and cannot be called.',
+      properties: {
+        allow: {
+          type: "array",
+          items: { type: "string", minLength: 1 },
+          description: "Only tools matching one of these patterns.",
+        },
+        deny: {
+          type: "array",
+          items: { type: "string", minLength: 1 },
+          description: "No tool matching one of these patterns.",
+        },
+      },
+      additionalProperties: false,
     },
     cwd: {
       type: "string",
@@ -402,6 +435,8 @@ function validate22(
       props0.startTimeout = true;
       props0.idleTimeout = true;
       props0.maxInFlight = true;
+      props0.start = true;
+      props0.tools = true;
       props0.cwd = true;
       props0.inheritEnv = true;
       props0.manageDocker = true;
@@ -904,85 +939,89 @@ function validate22(
         }
       }
     }
-    if (data.cwd !== undefined) {
-      let data16 = data.cwd;
-      if (typeof data16 === "string") {
-        if (func1(data16) < 1) {
-          const err36 = {
-            instancePath: instancePath + "/cwd",
-            schemaPath: "#/$defs/backendFields/properties/cwd/minLength",
-            keyword: "minLength",
-            params: { limit: 1 },
-            message: "must NOT have fewer than 1 characters",
-          };
-          if (vErrors === null) {
-            vErrors = [err36];
-          } else {
-            vErrors.push(err36);
-          }
-          errors++;
-        }
-      } else {
-        const err37 = {
-          instancePath: instancePath + "/cwd",
-          schemaPath: "#/$defs/backendFields/properties/cwd/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
+    if (data.start !== undefined) {
+      let data16 = data.start;
+      if (!(data16 === "lazy" || data16 === "eager")) {
+        const err36 = {
+          instancePath: instancePath + "/start",
+          schemaPath: "#/$defs/backendFields/properties/start/enum",
+          keyword: "enum",
+          params: { allowedValues: schema34.properties.start.enum },
+          message: "must be equal to one of the allowed values",
         };
         if (vErrors === null) {
-          vErrors = [err37];
+          vErrors = [err36];
         } else {
-          vErrors.push(err37);
+          vErrors.push(err36);
         }
         errors++;
       }
     }
-    if (data.inheritEnv !== undefined) {
-      if (typeof data.inheritEnv !== "boolean") {
-        const err38 = {
-          instancePath: instancePath + "/inheritEnv",
-          schemaPath: "#/$defs/backendFields/properties/inheritEnv/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err38];
-        } else {
-          vErrors.push(err38);
-        }
-        errors++;
-      }
-    }
-    if (data.manageDocker !== undefined) {
-      if (typeof data.manageDocker !== "boolean") {
-        const err39 = {
-          instancePath: instancePath + "/manageDocker",
-          schemaPath: "#/$defs/backendFields/properties/manageDocker/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err39];
-        } else {
-          vErrors.push(err39);
-        }
-        errors++;
-      }
-    }
-    if (data.docker !== undefined) {
-      let data19 = data.docker;
-      if (data19 && typeof data19 == "object" && !Array.isArray(data19)) {
-        for (const key2 in data19) {
-          if (!(key2 === "cpus" || key2 === "memory" || key2 === "pull" || key2 === "allowPrivileged")) {
-            const err40 = {
-              instancePath: instancePath + "/docker",
-              schemaPath: "#/$defs/backendFields/properties/docker/additionalProperties",
+    if (data.tools !== undefined) {
+      let data17 = data.tools;
+      if (data17 && typeof data17 == "object" && !Array.isArray(data17)) {
+        for (const key2 in data17) {
+          if (!(key2 === "allow" || key2 === "deny")) {
+            const err37 = {
+              instancePath: instancePath + "/tools",
+              schemaPath: "#/$defs/backendFields/properties/tools/additionalProperties",
               keyword: "additionalProperties",
               params: { additionalProperty: key2 },
               message: "must NOT have additional properties",
+            };
+            if (vErrors === null) {
+              vErrors = [err37];
+            } else {
+              vErrors.push(err37);
+            }
+            errors++;
+          }
+        }
+        if (data17.allow !== undefined) {
+          let data18 = data17.allow;
+          if (Array.isArray(data18)) {
+            const len3 = data18.length;
+            for (let i2 = 0; i2 < len3; i2++) {
+              let data19 = data18[i2];
+              if (typeof data19 === "string") {
+                if (func1(data19) < 1) {
+                  const err38 = {
+                    instancePath: instancePath + "/tools/allow/" + i2,
+                    schemaPath: "#/$defs/backendFields/properties/tools/properties/allow/items/minLength",
+                    keyword: "minLength",
+                    params: { limit: 1 },
+                    message: "must NOT have fewer than 1 characters",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err38];
+                  } else {
+                    vErrors.push(err38);
+                  }
+                  errors++;
+                }
+              } else {
+                const err39 = {
+                  instancePath: instancePath + "/tools/allow/" + i2,
+                  schemaPath: "#/$defs/backendFields/properties/tools/properties/allow/items/type",
+                  keyword: "type",
+                  params: { type: "string" },
+                  message: "must be string",
+                };
+                if (vErrors === null) {
+                  vErrors = [err39];
+                } else {
+                  vErrors.push(err39);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err40 = {
+              instancePath: instancePath + "/tools/allow",
+              schemaPath: "#/$defs/backendFields/properties/tools/properties/allow/type",
+              keyword: "type",
+              params: { type: "array" },
+              message: "must be array",
             };
             if (vErrors === null) {
               vErrors = [err40];
@@ -992,134 +1031,135 @@ function validate22(
             errors++;
           }
         }
-        if (data19.cpus !== undefined) {
-          let data20 = data19.cpus;
-          if (!(typeof data20 == "number" && isFinite(data20)) && typeof data20 !== "string") {
-            const err41 = {
-              instancePath: instancePath + "/docker/cpus",
-              schemaPath: "#/$defs/backendFields/properties/docker/properties/cpus/type",
-              keyword: "type",
-              params: { type: schema34.properties.docker.properties.cpus.type },
-              message: "must be number,string",
-            };
-            if (vErrors === null) {
-              vErrors = [err41];
-            } else {
-              vErrors.push(err41);
-            }
-            errors++;
-          }
-          if (typeof data20 == "number" && isFinite(data20)) {
-            if (data20 <= 0 || isNaN(data20)) {
-              const err42 = {
-                instancePath: instancePath + "/docker/cpus",
-                schemaPath: "#/$defs/backendFields/properties/docker/properties/cpus/exclusiveMinimum",
-                keyword: "exclusiveMinimum",
-                params: { comparison: ">", limit: 0 },
-                message: "must be > 0",
-              };
-              if (vErrors === null) {
-                vErrors = [err42];
+        if (data17.deny !== undefined) {
+          let data20 = data17.deny;
+          if (Array.isArray(data20)) {
+            const len4 = data20.length;
+            for (let i3 = 0; i3 < len4; i3++) {
+              let data21 = data20[i3];
+              if (typeof data21 === "string") {
+                if (func1(data21) < 1) {
+                  const err41 = {
+                    instancePath: instancePath + "/tools/deny/" + i3,
+                    schemaPath: "#/$defs/backendFields/properties/tools/properties/deny/items/minLength",
+                    keyword: "minLength",
+                    params: { limit: 1 },
+                    message: "must NOT have fewer than 1 characters",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err41];
+                  } else {
+                    vErrors.push(err41);
+                  }
+                  errors++;
+                }
               } else {
-                vErrors.push(err42);
+                const err42 = {
+                  instancePath: instancePath + "/tools/deny/" + i3,
+                  schemaPath: "#/$defs/backendFields/properties/tools/properties/deny/items/type",
+                  keyword: "type",
+                  params: { type: "string" },
+                  message: "must be string",
+                };
+                if (vErrors === null) {
+                  vErrors = [err42];
+                } else {
+                  vErrors.push(err42);
+                }
+                errors++;
               }
-              errors++;
-            }
-          }
-          if (typeof data20 === "string") {
-            if (!pattern5.test(data20)) {
-              const err43 = {
-                instancePath: instancePath + "/docker/cpus",
-                schemaPath: "#/$defs/backendFields/properties/docker/properties/cpus/pattern",
-                keyword: "pattern",
-                params: { pattern: "^[0-9]*\\.?[0-9]+$" },
-                message: 'must match pattern "' + "^[0-9]*\\.?[0-9]+$" + '"',
-              };
-              if (vErrors === null) {
-                vErrors = [err43];
-              } else {
-                vErrors.push(err43);
-              }
-              errors++;
-            }
-          }
-        }
-        if (data19.memory !== undefined) {
-          let data21 = data19.memory;
-          if (typeof data21 === "string") {
-            if (!pattern6.test(data21)) {
-              const err44 = {
-                instancePath: instancePath + "/docker/memory",
-                schemaPath: "#/$defs/backendFields/properties/docker/properties/memory/pattern",
-                keyword: "pattern",
-                params: { pattern: "^[0-9]+[bkmgBKMG]?$" },
-                message: 'must match pattern "' + "^[0-9]+[bkmgBKMG]?$" + '"',
-              };
-              if (vErrors === null) {
-                vErrors = [err44];
-              } else {
-                vErrors.push(err44);
-              }
-              errors++;
             }
           } else {
-            const err45 = {
-              instancePath: instancePath + "/docker/memory",
-              schemaPath: "#/$defs/backendFields/properties/docker/properties/memory/type",
+            const err43 = {
+              instancePath: instancePath + "/tools/deny",
+              schemaPath: "#/$defs/backendFields/properties/tools/properties/deny/type",
               keyword: "type",
-              params: { type: "string" },
-              message: "must be string",
+              params: { type: "array" },
+              message: "must be array",
             };
             if (vErrors === null) {
-              vErrors = [err45];
+              vErrors = [err43];
             } else {
-              vErrors.push(err45);
-            }
-            errors++;
-          }
-        }
-        if (data19.pull !== undefined) {
-          let data22 = data19.pull;
-          if (!(data22 === "never" || data22 === "missing" || data22 === "always")) {
-            const err46 = {
-              instancePath: instancePath + "/docker/pull",
-              schemaPath: "#/$defs/backendFields/properties/docker/properties/pull/enum",
-              keyword: "enum",
-              params: { allowedValues: schema34.properties.docker.properties.pull.enum },
-              message: "must be equal to one of the allowed values",
-            };
-            if (vErrors === null) {
-              vErrors = [err46];
-            } else {
-              vErrors.push(err46);
-            }
-            errors++;
-          }
-        }
-        if (data19.allowPrivileged !== undefined) {
-          if (typeof data19.allowPrivileged !== "boolean") {
-            const err47 = {
-              instancePath: instancePath + "/docker/allowPrivileged",
-              schemaPath: "#/$defs/backendFields/properties/docker/properties/allowPrivileged/type",
-              keyword: "type",
-              params: { type: "boolean" },
-              message: "must be boolean",
-            };
-            if (vErrors === null) {
-              vErrors = [err47];
-            } else {
-              vErrors.push(err47);
+              vErrors.push(err43);
             }
             errors++;
           }
         }
       } else {
-        const err48 = {
-          instancePath: instancePath + "/docker",
-          schemaPath: "#/$defs/backendFields/properties/docker/type",
+        const err44 = {
+          instancePath: instancePath + "/tools",
+          schemaPath: "#/$defs/backendFields/properties/tools/type",
           keyword: "type",
           params: { type: "object" },
           message: "must be object",
+        };
+        if (vErrors === null) {
+          vErrors = [err44];
+        } else {
+          vErrors.push(err44);
+        }
+        errors++;
+      }
+    }
+    if (data.cwd !== undefined) {
+      let data22 = data.cwd;
+      if (typeof data22 === "string") {
+        if (func1(data22) < 1) {
+          const err45 = {
+            instancePath: instancePath + "/cwd",
+            schemaPath: "#/$defs/backendFields/properties/cwd/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err45];
+          } else {
+            vErrors.push(err45);
+          }
+          errors++;
+        }
+      } else {
+        const err46 = {
+          instancePath: instancePath + "/cwd",
+          schemaPath: "#/$defs/backendFields/properties/cwd/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err46];
+        } else {
+          vErrors.push(err46);
+        }
+        errors++;
+      }
+    }
+    if (data.inheritEnv !== undefined) {
+      if (typeof data.inheritEnv !== "boolean") {
+        const err47 = {
+          instancePath: instancePath + "/inheritEnv",
+          schemaPath: "#/$defs/backendFields/properties/inheritEnv/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err47];
+        } else {
+          vErrors.push(err47);
+        }
+        errors++;
+      }
+    }
+    if (data.manageDocker !== undefined) {
+      if (typeof data.manageDocker !== "boolean") {
+        const err48 = {
+          instancePath: instancePath + "/manageDocker",
+          schemaPath: "#/$defs/backendFields/properties/manageDocker/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
         };
         if (vErrors === null) {
           vErrors = [err48];
@@ -1129,9 +1169,166 @@ function validate22(
         errors++;
       }
     }
+    if (data.docker !== undefined) {
+      let data25 = data.docker;
+      if (data25 && typeof data25 == "object" && !Array.isArray(data25)) {
+        for (const key3 in data25) {
+          if (!(key3 === "cpus" || key3 === "memory" || key3 === "pull" || key3 === "allowPrivileged")) {
+            const err49 = {
+              instancePath: instancePath + "/docker",
+              schemaPath: "#/$defs/backendFields/properties/docker/additionalProperties",
+              keyword: "additionalProperties",
+              params: { additionalProperty: key3 },
+              message: "must NOT have additional properties",
+            };
+            if (vErrors === null) {
+              vErrors = [err49];
+            } else {
+              vErrors.push(err49);
+            }
+            errors++;
+          }
+        }
+        if (data25.cpus !== undefined) {
+          let data26 = data25.cpus;
+          if (!(typeof data26 == "number" && isFinite(data26)) && typeof data26 !== "string") {
+            const err50 = {
+              instancePath: instancePath + "/docker/cpus",
+              schemaPath: "#/$defs/backendFields/properties/docker/properties/cpus/type",
+              keyword: "type",
+              params: { type: schema34.properties.docker.properties.cpus.type },
+              message: "must be number,string",
+            };
+            if (vErrors === null) {
+              vErrors = [err50];
+            } else {
+              vErrors.push(err50);
+            }
+            errors++;
+          }
+          if (typeof data26 == "number" && isFinite(data26)) {
+            if (data26 <= 0 || isNaN(data26)) {
+              const err51 = {
+                instancePath: instancePath + "/docker/cpus",
+                schemaPath: "#/$defs/backendFields/properties/docker/properties/cpus/exclusiveMinimum",
+                keyword: "exclusiveMinimum",
+                params: { comparison: ">", limit: 0 },
+                message: "must be > 0",
+              };
+              if (vErrors === null) {
+                vErrors = [err51];
+              } else {
+                vErrors.push(err51);
+              }
+              errors++;
+            }
+          }
+          if (typeof data26 === "string") {
+            if (!pattern5.test(data26)) {
+              const err52 = {
+                instancePath: instancePath + "/docker/cpus",
+                schemaPath: "#/$defs/backendFields/properties/docker/properties/cpus/pattern",
+                keyword: "pattern",
+                params: { pattern: "^[0-9]*\\.?[0-9]+$" },
+                message: 'must match pattern "' + "^[0-9]*\\.?[0-9]+$" + '"',
+              };
+              if (vErrors === null) {
+                vErrors = [err52];
+              } else {
+                vErrors.push(err52);
+              }
+              errors++;
+            }
+          }
+        }
+        if (data25.memory !== undefined) {
+          let data27 = data25.memory;
+          if (typeof data27 === "string") {
+            if (!pattern6.test(data27)) {
+              const err53 = {
+                instancePath: instancePath + "/docker/memory",
+                schemaPath: "#/$defs/backendFields/properties/docker/properties/memory/pattern",
+                keyword: "pattern",
+                params: { pattern: "^[0-9]+[bkmgBKMG]?$" },
+                message: 'must match pattern "' + "^[0-9]+[bkmgBKMG]?$" + '"',
+              };
+              if (vErrors === null) {
+                vErrors = [err53];
+              } else {
+                vErrors.push(err53);
+              }
+              errors++;
+            }
+          } else {
+            const err54 = {
+              instancePath: instancePath + "/docker/memory",
+              schemaPath: "#/$defs/backendFields/properties/docker/properties/memory/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+            };
+            if (vErrors === null) {
+              vErrors = [err54];
+            } else {
+              vErrors.push(err54);
+            }
+            errors++;
+          }
+        }
+        if (data25.pull !== undefined) {
+          let data28 = data25.pull;
+          if (!(data28 === "never" || data28 === "missing" || data28 === "always")) {
+            const err55 = {
+              instancePath: instancePath + "/docker/pull",
+              schemaPath: "#/$defs/backendFields/properties/docker/properties/pull/enum",
+              keyword: "enum",
+              params: { allowedValues: schema34.properties.docker.properties.pull.enum },
+              message: "must be equal to one of the allowed values",
+            };
+            if (vErrors === null) {
+              vErrors = [err55];
+            } else {
+              vErrors.push(err55);
+            }
+            errors++;
+          }
+        }
+        if (data25.allowPrivileged !== undefined) {
+          if (typeof data25.allowPrivileged !== "boolean") {
+            const err56 = {
+              instancePath: instancePath + "/docker/allowPrivileged",
+              schemaPath: "#/$defs/backendFields/properties/docker/properties/allowPrivileged/type",
+              keyword: "type",
+              params: { type: "boolean" },
+              message: "must be boolean",
+            };
+            if (vErrors === null) {
+              vErrors = [err56];
+            } else {
+              vErrors.push(err56);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err57 = {
+          instancePath: instancePath + "/docker",
+          schemaPath: "#/$defs/backendFields/properties/docker/type",
+          keyword: "type",
+          params: { type: "object" },
+          message: "must be object",
+        };
+        if (vErrors === null) {
+          vErrors = [err57];
+        } else {
+          vErrors.push(err57);
+        }
+        errors++;
+      }
+    }
     if (data.disabled !== undefined) {
       if (typeof data.disabled !== "boolean") {
-        const err49 = {
+        const err58 = {
           instancePath: instancePath + "/disabled",
           schemaPath: "#/$defs/backendFields/properties/disabled/type",
           keyword: "type",
@@ -1139,16 +1336,16 @@ function validate22(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err49];
+          vErrors = [err58];
         } else {
-          vErrors.push(err49);
+          vErrors.push(err58);
         }
         errors++;
       }
     }
     if (data.type !== undefined) {
       if (typeof data.type !== "string") {
-        const err50 = {
+        const err59 = {
           instancePath: instancePath + "/type",
           schemaPath: "#/$defs/backendFields/properties/type/type",
           keyword: "type",
@@ -1156,18 +1353,18 @@ function validate22(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err50];
+          vErrors = [err59];
         } else {
-          vErrors.push(err50);
+          vErrors.push(err59);
         }
         errors++;
       }
     }
     if (data.envFile !== undefined) {
-      let data26 = data.envFile;
-      if (typeof data26 === "string") {
-        if (func1(data26) < 1) {
-          const err51 = {
+      let data32 = data.envFile;
+      if (typeof data32 === "string") {
+        if (func1(data32) < 1) {
+          const err60 = {
             instancePath: instancePath + "/envFile",
             schemaPath: "#/$defs/backendFields/properties/envFile/minLength",
             keyword: "minLength",
@@ -1175,14 +1372,14 @@ function validate22(
             message: "must NOT have fewer than 1 characters",
           };
           if (vErrors === null) {
-            vErrors = [err51];
+            vErrors = [err60];
           } else {
-            vErrors.push(err51);
+            vErrors.push(err60);
           }
           errors++;
         }
       } else {
-        const err52 = {
+        const err61 = {
           instancePath: instancePath + "/envFile",
           schemaPath: "#/$defs/backendFields/properties/envFile/type",
           keyword: "type",
@@ -1190,15 +1387,15 @@ function validate22(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err52];
+          vErrors = [err61];
         } else {
-          vErrors.push(err52);
+          vErrors.push(err61);
         }
         errors++;
       }
     }
   } else {
-    const err53 = {
+    const err62 = {
       instancePath,
       schemaPath: "#/$defs/backendFields/type",
       keyword: "type",
@@ -1206,15 +1403,15 @@ function validate22(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err53];
+      vErrors = [err62];
     } else {
-      vErrors.push(err53);
+      vErrors.push(err62);
     }
     errors++;
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.name === undefined) {
-      const err54 = {
+      const err63 = {
         instancePath,
         schemaPath: "#/required",
         keyword: "required",
@@ -1222,9 +1419,9 @@ function validate22(
         message: "must have required property '" + "name" + "'",
       };
       if (vErrors === null) {
-        vErrors = [err54];
+        vErrors = [err63];
       } else {
-        vErrors.push(err54);
+        vErrors.push(err63);
       }
       errors++;
     }
@@ -1233,10 +1430,10 @@ function validate22(
       props0.name = true;
     }
     if (data.name !== undefined) {
-      let data27 = data.name;
-      if (typeof data27 === "string") {
-        if (!pattern7.test(data27)) {
-          const err55 = {
+      let data33 = data.name;
+      if (typeof data33 === "string") {
+        if (!pattern7.test(data33)) {
+          const err64 = {
             instancePath: instancePath + "/name",
             schemaPath: "#/$defs/backendName/pattern",
             keyword: "pattern",
@@ -1244,14 +1441,14 @@ function validate22(
             message: 'must match pattern "' + "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$" + '"',
           };
           if (vErrors === null) {
-            vErrors = [err55];
+            vErrors = [err64];
           } else {
-            vErrors.push(err55);
+            vErrors.push(err64);
           }
           errors++;
         }
       } else {
-        const err56 = {
+        const err65 = {
           instancePath: instancePath + "/name",
           schemaPath: "#/$defs/backendName/type",
           keyword: "type",
@@ -1259,34 +1456,34 @@ function validate22(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err56];
+          vErrors = [err65];
         } else {
-          vErrors.push(err56);
+          vErrors.push(err65);
         }
         errors++;
       }
     }
     if (props0 !== true) {
-      for (const key3 in data) {
-        if (!props0 || !props0[key3]) {
-          const err57 = {
+      for (const key4 in data) {
+        if (!props0 || !props0[key4]) {
+          const err66 = {
             instancePath,
             schemaPath: "#/unevaluatedProperties",
             keyword: "unevaluatedProperties",
-            params: { unevaluatedProperty: key3 },
+            params: { unevaluatedProperty: key4 },
             message: "must NOT have unevaluated properties",
           };
           if (vErrors === null) {
-            vErrors = [err57];
+            vErrors = [err66];
           } else {
-            vErrors.push(err57);
+            vErrors.push(err66);
           }
           errors++;
         }
       }
     }
   } else {
-    const err58 = {
+    const err67 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -1294,9 +1491,9 @@ function validate22(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err58];
+      vErrors = [err67];
     } else {
-      vErrors.push(err58);
+      vErrors.push(err67);
     }
     errors++;
   }
@@ -1334,7 +1531,13 @@ function validate35(
       errors++;
     }
     for (const key0 in data) {
-      if (!(key0 === "$schema" || key0 === "backends" || key0 === "pinning")) {
+      if (!(
+        key0 === "$schema" ||
+        key0 === "backends" ||
+        key0 === "pinning" ||
+        key0 === "mode" ||
+        key0 === "start"
+      )) {
         const err1 = {
           instancePath,
           schemaPath: "#/additionalProperties",
@@ -1419,8 +1622,44 @@ function validate35(
         errors++;
       }
     }
+    if (data.mode !== undefined) {
+      let data4 = data.mode;
+      if (!(data4 === "meta" || data4 === "aggregate")) {
+        const err5 = {
+          instancePath: instancePath + "/mode",
+          schemaPath: "#/properties/mode/enum",
+          keyword: "enum",
+          params: { allowedValues: schema32.properties.mode.enum },
+          message: "must be equal to one of the allowed values",
+        };
+        if (vErrors === null) {
+          vErrors = [err5];
+        } else {
+          vErrors.push(err5);
+        }
+        errors++;
+      }
+    }
+    if (data.start !== undefined) {
+      let data5 = data.start;
+      if (!(data5 === "lazy" || data5 === "eager")) {
+        const err6 = {
+          instancePath: instancePath + "/start",
+          schemaPath: "#/properties/start/enum",
+          keyword: "enum",
+          params: { allowedValues: schema32.properties.start.enum },
+          message: "must be equal to one of the allowed values",
+        };
+        if (vErrors === null) {
+          vErrors = [err6];
+        } else {
+          vErrors.push(err6);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err5 = {
+    const err7 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -1428,9 +1667,9 @@ function validate35(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err5];
+      vErrors = [err7];
     } else {
-      vErrors.push(err5);
+      vErrors.push(err7);
     }
     errors++;
   }
@@ -1453,6 +1692,16 @@ const schema36 = {
       enum: ["block", "warn", "off"],
       description:
         'What happens when a backend\'s tool definition (description, schemas, annotations) differs from the one pinned the first time it was seen: "block" (the default) keeps it from being called until `mcpware pins accept`, "warn" logs it, "off" pins nothing.',
+    },
+    mode: {
+      enum: ["meta", "aggregate"],
+      description:
+        'How the backends\' tools reach the model: "meta" (the default) lists two meta-tools, discover_backend_tools and use_tool, whatever the number of backends; "aggregate" lists every backend\'s tools directly as <backend>__<tool>. --mode overrides it.',
+    },
+    start: {
+      enum: ["lazy", "eager"],
+      description:
+        'When backends start: "lazy" (the default) on their first request; "eager" in the background right after the client\'s initialized notification, so the first call does not pay for a cold start. A backend\'s own "start" overrides it.',
     },
   },
   required: ["backends"],
@@ -1672,6 +1921,8 @@ function validate26(
       props0.startTimeout = true;
       props0.idleTimeout = true;
       props0.maxInFlight = true;
+      props0.start = true;
+      props0.tools = true;
       props0.cwd = true;
       props0.inheritEnv = true;
       props0.manageDocker = true;
@@ -2174,85 +2425,89 @@ function validate26(
         }
       }
     }
-    if (data.cwd !== undefined) {
-      let data16 = data.cwd;
-      if (typeof data16 === "string") {
-        if (func1(data16) < 1) {
-          const err36 = {
-            instancePath: instancePath + "/cwd",
-            schemaPath: "#/$defs/backendFields/properties/cwd/minLength",
-            keyword: "minLength",
-            params: { limit: 1 },
-            message: "must NOT have fewer than 1 characters",
-          };
-          if (vErrors === null) {
-            vErrors = [err36];
-          } else {
-            vErrors.push(err36);
-          }
-          errors++;
-        }
-      } else {
-        const err37 = {
-          instancePath: instancePath + "/cwd",
-          schemaPath: "#/$defs/backendFields/properties/cwd/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
+    if (data.start !== undefined) {
+      let data16 = data.start;
+      if (!(data16 === "lazy" || data16 === "eager")) {
+        const err36 = {
+          instancePath: instancePath + "/start",
+          schemaPath: "#/$defs/backendFields/properties/start/enum",
+          keyword: "enum",
+          params: { allowedValues: schema34.properties.start.enum },
+          message: "must be equal to one of the allowed values",
         };
         if (vErrors === null) {
-          vErrors = [err37];
+          vErrors = [err36];
         } else {
-          vErrors.push(err37);
+          vErrors.push(err36);
         }
         errors++;
       }
     }
-    if (data.inheritEnv !== undefined) {
-      if (typeof data.inheritEnv !== "boolean") {
-        const err38 = {
-          instancePath: instancePath + "/inheritEnv",
-          schemaPath: "#/$defs/backendFields/properties/inheritEnv/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err38];
-        } else {
-          vErrors.push(err38);
-        }
-        errors++;
-      }
-    }
-    if (data.manageDocker !== undefined) {
-      if (typeof data.manageDocker !== "boolean") {
-        const err39 = {
-          instancePath: instancePath + "/manageDocker",
-          schemaPath: "#/$defs/backendFields/properties/manageDocker/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err39];
-        } else {
-          vErrors.push(err39);
-        }
-        errors++;
-      }
-    }
-    if (data.docker !== undefined) {
-      let data19 = data.docker;
-      if (data19 && typeof data19 == "object" && !Array.isArray(data19)) {
-        for (const key2 in data19) {
-          if (!(key2 === "cpus" || key2 === "memory" || key2 === "pull" || key2 === "allowPrivileged")) {
-            const err40 = {
-              instancePath: instancePath + "/docker",
-              schemaPath: "#/$defs/backendFields/properties/docker/additionalProperties",
+    if (data.tools !== undefined) {
+      let data17 = data.tools;
+      if (data17 && typeof data17 == "object" && !Array.isArray(data17)) {
+        for (const key2 in data17) {
+          if (!(key2 === "allow" || key2 === "deny")) {
+            const err37 = {
+              instancePath: instancePath + "/tools",
+              schemaPath: "#/$defs/backendFields/properties/tools/additionalProperties",
               keyword: "additionalProperties",
               params: { additionalProperty: key2 },
               message: "must NOT have additional properties",
+            };
+            if (vErrors === null) {
+              vErrors = [err37];
+            } else {
+              vErrors.push(err37);
+            }
+            errors++;
+          }
+        }
+        if (data17.allow !== undefined) {
+          let data18 = data17.allow;
+          if (Array.isArray(data18)) {
+            const len3 = data18.length;
+            for (let i2 = 0; i2 < len3; i2++) {
+              let data19 = data18[i2];
+              if (typeof data19 === "string") {
+                if (func1(data19) < 1) {
+                  const err38 = {
+                    instancePath: instancePath + "/tools/allow/" + i2,
+                    schemaPath: "#/$defs/backendFields/properties/tools/properties/allow/items/minLength",
+                    keyword: "minLength",
+                    params: { limit: 1 },
+                    message: "must NOT have fewer than 1 characters",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err38];
+                  } else {
+                    vErrors.push(err38);
+                  }
+                  errors++;
+                }
+              } else {
+                const err39 = {
+                  instancePath: instancePath + "/tools/allow/" + i2,
+                  schemaPath: "#/$defs/backendFields/properties/tools/properties/allow/items/type",
+                  keyword: "type",
+                  params: { type: "string" },
+                  message: "must be string",
+                };
+                if (vErrors === null) {
+                  vErrors = [err39];
+                } else {
+                  vErrors.push(err39);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err40 = {
+              instancePath: instancePath + "/tools/allow",
+              schemaPath: "#/$defs/backendFields/properties/tools/properties/allow/type",
+              keyword: "type",
+              params: { type: "array" },
+              message: "must be array",
             };
             if (vErrors === null) {
               vErrors = [err40];
@@ -2262,134 +2517,135 @@ function validate26(
             errors++;
           }
         }
-        if (data19.cpus !== undefined) {
-          let data20 = data19.cpus;
-          if (!(typeof data20 == "number" && isFinite(data20)) && typeof data20 !== "string") {
-            const err41 = {
-              instancePath: instancePath + "/docker/cpus",
-              schemaPath: "#/$defs/backendFields/properties/docker/properties/cpus/type",
-              keyword: "type",
-              params: { type: schema34.properties.docker.properties.cpus.type },
-              message: "must be number,string",
-            };
-            if (vErrors === null) {
-              vErrors = [err41];
-            } else {
-              vErrors.push(err41);
-            }
-            errors++;
-          }
-          if (typeof data20 == "number" && isFinite(data20)) {
-            if (data20 <= 0 || isNaN(data20)) {
-              const err42 = {
-                instancePath: instancePath + "/docker/cpus",
-                schemaPath: "#/$defs/backendFields/properties/docker/properties/cpus/exclusiveMinimum",
-                keyword: "exclusiveMinimum",
-                params: { comparison: ">", limit: 0 },
-                message: "must be > 0",
-              };
-              if (vErrors === null) {
-                vErrors = [err42];
+        if (data17.deny !== undefined) {
+          let data20 = data17.deny;
+          if (Array.isArray(data20)) {
+            const len4 = data20.length;
+            for (let i3 = 0; i3 < len4; i3++) {
+              let data21 = data20[i3];
+              if (typeof data21 === "string") {
+                if (func1(data21) < 1) {
+                  const err41 = {
+                    instancePath: instancePath + "/tools/deny/" + i3,
+                    schemaPath: "#/$defs/backendFields/properties/tools/properties/deny/items/minLength",
+                    keyword: "minLength",
+                    params: { limit: 1 },
+                    message: "must NOT have fewer than 1 characters",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err41];
+                  } else {
+                    vErrors.push(err41);
+                  }
+                  errors++;
+                }
               } else {
-                vErrors.push(err42);
+                const err42 = {
+                  instancePath: instancePath + "/tools/deny/" + i3,
+                  schemaPath: "#/$defs/backendFields/properties/tools/properties/deny/items/type",
+                  keyword: "type",
+                  params: { type: "string" },
+                  message: "must be string",
+                };
+                if (vErrors === null) {
+                  vErrors = [err42];
+                } else {
+                  vErrors.push(err42);
+                }
+                errors++;
               }
-              errors++;
-            }
-          }
-          if (typeof data20 === "string") {
-            if (!pattern5.test(data20)) {
-              const err43 = {
-                instancePath: instancePath + "/docker/cpus",
-                schemaPath: "#/$defs/backendFields/properties/docker/properties/cpus/pattern",
-                keyword: "pattern",
-                params: { pattern: "^[0-9]*\\.?[0-9]+$" },
-                message: 'must match pattern "' + "^[0-9]*\\.?[0-9]+$" + '"',
-              };
-              if (vErrors === null) {
-                vErrors = [err43];
-              } else {
-                vErrors.push(err43);
-              }
-              errors++;
-            }
-          }
-        }
-        if (data19.memory !== undefined) {
-          let data21 = data19.memory;
-          if (typeof data21 === "string") {
-            if (!pattern6.test(data21)) {
-              const err44 = {
-                instancePath: instancePath + "/docker/memory",
-                schemaPath: "#/$defs/backendFields/properties/docker/properties/memory/pattern",
-                keyword: "pattern",
-                params: { pattern: "^[0-9]+[bkmgBKMG]?$" },
-                message: 'must match pattern "' + "^[0-9]+[bkmgBKMG]?$" + '"',
-              };
-              if (vErrors === null) {
-                vErrors = [err44];
-              } else {
-                vErrors.push(err44);
-              }
-              errors++;
             }
           } else {
-            const err45 = {
-              instancePath: instancePath + "/docker/memory",
-              schemaPath: "#/$defs/backendFields/properties/docker/properties/memory/type",
+            const err43 = {
+              instancePath: instancePath + "/tools/deny",
+              schemaPath: "#/$defs/backendFields/properties/tools/properties/deny/type",
               keyword: "type",
-              params: { type: "string" },
-              message: "must be string",
+              params: { type: "array" },
+              message: "must be array",
             };
             if (vErrors === null) {
-              vErrors = [err45];
+              vErrors = [err43];
             } else {
-              vErrors.push(err45);
-            }
-            errors++;
-          }
-        }
-        if (data19.pull !== undefined) {
-          let data22 = data19.pull;
-          if (!(data22 === "never" || data22 === "missing" || data22 === "always")) {
-            const err46 = {
-              instancePath: instancePath + "/docker/pull",
-              schemaPath: "#/$defs/backendFields/properties/docker/properties/pull/enum",
-              keyword: "enum",
-              params: { allowedValues: schema34.properties.docker.properties.pull.enum },
-              message: "must be equal to one of the allowed values",
-            };
-            if (vErrors === null) {
-              vErrors = [err46];
-            } else {
-              vErrors.push(err46);
-            }
-            errors++;
-          }
-        }
-        if (data19.allowPrivileged !== undefined) {
-          if (typeof data19.allowPrivileged !== "boolean") {
-            const err47 = {
-              instancePath: instancePath + "/docker/allowPrivileged",
-              schemaPath: "#/$defs/backendFields/properties/docker/properties/allowPrivileged/type",
-              keyword: "type",
-              params: { type: "boolean" },
-              message: "must be boolean",
-            };
-            if (vErrors === null) {
-              vErrors = [err47];
-            } else {
-              vErrors.push(err47);
+              vErrors.push(err43);
             }
             errors++;
           }
         }
       } else {
-        const err48 = {
-          instancePath: instancePath + "/docker",
-          schemaPath: "#/$defs/backendFields/properties/docker/type",
+        const err44 = {
+          instancePath: instancePath + "/tools",
+          schemaPath: "#/$defs/backendFields/properties/tools/type",
           keyword: "type",
           params: { type: "object" },
           message: "must be object",
+        };
+        if (vErrors === null) {
+          vErrors = [err44];
+        } else {
+          vErrors.push(err44);
+        }
+        errors++;
+      }
+    }
+    if (data.cwd !== undefined) {
+      let data22 = data.cwd;
+      if (typeof data22 === "string") {
+        if (func1(data22) < 1) {
+          const err45 = {
+            instancePath: instancePath + "/cwd",
+            schemaPath: "#/$defs/backendFields/properties/cwd/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err45];
+          } else {
+            vErrors.push(err45);
+          }
+          errors++;
+        }
+      } else {
+        const err46 = {
+          instancePath: instancePath + "/cwd",
+          schemaPath: "#/$defs/backendFields/properties/cwd/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err46];
+        } else {
+          vErrors.push(err46);
+        }
+        errors++;
+      }
+    }
+    if (data.inheritEnv !== undefined) {
+      if (typeof data.inheritEnv !== "boolean") {
+        const err47 = {
+          instancePath: instancePath + "/inheritEnv",
+          schemaPath: "#/$defs/backendFields/properties/inheritEnv/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err47];
+        } else {
+          vErrors.push(err47);
+        }
+        errors++;
+      }
+    }
+    if (data.manageDocker !== undefined) {
+      if (typeof data.manageDocker !== "boolean") {
+        const err48 = {
+          instancePath: instancePath + "/manageDocker",
+          schemaPath: "#/$defs/backendFields/properties/manageDocker/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
         };
         if (vErrors === null) {
           vErrors = [err48];
@@ -2399,9 +2655,166 @@ function validate26(
         errors++;
       }
     }
+    if (data.docker !== undefined) {
+      let data25 = data.docker;
+      if (data25 && typeof data25 == "object" && !Array.isArray(data25)) {
+        for (const key3 in data25) {
+          if (!(key3 === "cpus" || key3 === "memory" || key3 === "pull" || key3 === "allowPrivileged")) {
+            const err49 = {
+              instancePath: instancePath + "/docker",
+              schemaPath: "#/$defs/backendFields/properties/docker/additionalProperties",
+              keyword: "additionalProperties",
+              params: { additionalProperty: key3 },
+              message: "must NOT have additional properties",
+            };
+            if (vErrors === null) {
+              vErrors = [err49];
+            } else {
+              vErrors.push(err49);
+            }
+            errors++;
+          }
+        }
+        if (data25.cpus !== undefined) {
+          let data26 = data25.cpus;
+          if (!(typeof data26 == "number" && isFinite(data26)) && typeof data26 !== "string") {
+            const err50 = {
+              instancePath: instancePath + "/docker/cpus",
+              schemaPath: "#/$defs/backendFields/properties/docker/properties/cpus/type",
+              keyword: "type",
+              params: { type: schema34.properties.docker.properties.cpus.type },
+              message: "must be number,string",
+            };
+            if (vErrors === null) {
+              vErrors = [err50];
+            } else {
+              vErrors.push(err50);
+            }
+            errors++;
+          }
+          if (typeof data26 == "number" && isFinite(data26)) {
+            if (data26 <= 0 || isNaN(data26)) {
+              const err51 = {
+                instancePath: instancePath + "/docker/cpus",
+                schemaPath: "#/$defs/backendFields/properties/docker/properties/cpus/exclusiveMinimum",
+                keyword: "exclusiveMinimum",
+                params: { comparison: ">", limit: 0 },
+                message: "must be > 0",
+              };
+              if (vErrors === null) {
+                vErrors = [err51];
+              } else {
+                vErrors.push(err51);
+              }
+              errors++;
+            }
+          }
+          if (typeof data26 === "string") {
+            if (!pattern5.test(data26)) {
+              const err52 = {
+                instancePath: instancePath + "/docker/cpus",
+                schemaPath: "#/$defs/backendFields/properties/docker/properties/cpus/pattern",
+                keyword: "pattern",
+                params: { pattern: "^[0-9]*\\.?[0-9]+$" },
+                message: 'must match pattern "' + "^[0-9]*\\.?[0-9]+$" + '"',
+              };
+              if (vErrors === null) {
+                vErrors = [err52];
+              } else {
+                vErrors.push(err52);
+              }
+              errors++;
+            }
+          }
+        }
+        if (data25.memory !== undefined) {
+          let data27 = data25.memory;
+          if (typeof data27 === "string") {
+            if (!pattern6.test(data27)) {
+              const err53 = {
+                instancePath: instancePath + "/docker/memory",
+                schemaPath: "#/$defs/backendFields/properties/docker/properties/memory/pattern",
+                keyword: "pattern",
+                params: { pattern: "^[0-9]+[bkmgBKMG]?$" },
+                message: 'must match pattern "' + "^[0-9]+[bkmgBKMG]?$" + '"',
+              };
+              if (vErrors === null) {
+                vErrors = [err53];
+              } else {
+                vErrors.push(err53);
+              }
+              errors++;
+            }
+          } else {
+            const err54 = {
+              instancePath: instancePath + "/docker/memory",
+              schemaPath: "#/$defs/backendFields/properties/docker/properties/memory/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+            };
+            if (vErrors === null) {
+              vErrors = [err54];
+            } else {
+              vErrors.push(err54);
+            }
+            errors++;
+          }
+        }
+        if (data25.pull !== undefined) {
+          let data28 = data25.pull;
+          if (!(data28 === "never" || data28 === "missing" || data28 === "always")) {
+            const err55 = {
+              instancePath: instancePath + "/docker/pull",
+              schemaPath: "#/$defs/backendFields/properties/docker/properties/pull/enum",
+              keyword: "enum",
+              params: { allowedValues: schema34.properties.docker.properties.pull.enum },
+              message: "must be equal to one of the allowed values",
+            };
+            if (vErrors === null) {
+              vErrors = [err55];
+            } else {
+              vErrors.push(err55);
+            }
+            errors++;
+          }
+        }
+        if (data25.allowPrivileged !== undefined) {
+          if (typeof data25.allowPrivileged !== "boolean") {
+            const err56 = {
+              instancePath: instancePath + "/docker/allowPrivileged",
+              schemaPath: "#/$defs/backendFields/properties/docker/properties/allowPrivileged/type",
+              keyword: "type",
+              params: { type: "boolean" },
+              message: "must be boolean",
+            };
+            if (vErrors === null) {
+              vErrors = [err56];
+            } else {
+              vErrors.push(err56);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err57 = {
+          instancePath: instancePath + "/docker",
+          schemaPath: "#/$defs/backendFields/properties/docker/type",
+          keyword: "type",
+          params: { type: "object" },
+          message: "must be object",
+        };
+        if (vErrors === null) {
+          vErrors = [err57];
+        } else {
+          vErrors.push(err57);
+        }
+        errors++;
+      }
+    }
     if (data.disabled !== undefined) {
       if (typeof data.disabled !== "boolean") {
-        const err49 = {
+        const err58 = {
           instancePath: instancePath + "/disabled",
           schemaPath: "#/$defs/backendFields/properties/disabled/type",
           keyword: "type",
@@ -2409,16 +2822,16 @@ function validate26(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err49];
+          vErrors = [err58];
         } else {
-          vErrors.push(err49);
+          vErrors.push(err58);
         }
         errors++;
       }
     }
     if (data.type !== undefined) {
       if (typeof data.type !== "string") {
-        const err50 = {
+        const err59 = {
           instancePath: instancePath + "/type",
           schemaPath: "#/$defs/backendFields/properties/type/type",
           keyword: "type",
@@ -2426,18 +2839,18 @@ function validate26(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err50];
+          vErrors = [err59];
         } else {
-          vErrors.push(err50);
+          vErrors.push(err59);
         }
         errors++;
       }
     }
     if (data.envFile !== undefined) {
-      let data26 = data.envFile;
-      if (typeof data26 === "string") {
-        if (func1(data26) < 1) {
-          const err51 = {
+      let data32 = data.envFile;
+      if (typeof data32 === "string") {
+        if (func1(data32) < 1) {
+          const err60 = {
             instancePath: instancePath + "/envFile",
             schemaPath: "#/$defs/backendFields/properties/envFile/minLength",
             keyword: "minLength",
@@ -2445,14 +2858,14 @@ function validate26(
             message: "must NOT have fewer than 1 characters",
           };
           if (vErrors === null) {
-            vErrors = [err51];
+            vErrors = [err60];
           } else {
-            vErrors.push(err51);
+            vErrors.push(err60);
           }
           errors++;
         }
       } else {
-        const err52 = {
+        const err61 = {
           instancePath: instancePath + "/envFile",
           schemaPath: "#/$defs/backendFields/properties/envFile/type",
           keyword: "type",
@@ -2460,15 +2873,15 @@ function validate26(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err52];
+          vErrors = [err61];
         } else {
-          vErrors.push(err52);
+          vErrors.push(err61);
         }
         errors++;
       }
     }
   } else {
-    const err53 = {
+    const err62 = {
       instancePath,
       schemaPath: "#/$defs/backendFields/type",
       keyword: "type",
@@ -2476,34 +2889,34 @@ function validate26(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err53];
+      vErrors = [err62];
     } else {
-      vErrors.push(err53);
+      vErrors.push(err62);
     }
     errors++;
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (props0 !== true) {
-      for (const key3 in data) {
-        if (!props0 || !props0[key3]) {
-          const err54 = {
+      for (const key4 in data) {
+        if (!props0 || !props0[key4]) {
+          const err63 = {
             instancePath,
             schemaPath: "#/unevaluatedProperties",
             keyword: "unevaluatedProperties",
-            params: { unevaluatedProperty: key3 },
+            params: { unevaluatedProperty: key4 },
             message: "must NOT have unevaluated properties",
           };
           if (vErrors === null) {
-            vErrors = [err54];
+            vErrors = [err63];
           } else {
-            vErrors.push(err54);
+            vErrors.push(err63);
           }
           errors++;
         }
       }
     }
   } else {
-    const err55 = {
+    const err64 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -2511,9 +2924,9 @@ function validate26(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err55];
+      vErrors = [err64];
     } else {
-      vErrors.push(err55);
+      vErrors.push(err64);
     }
     errors++;
   }
@@ -2551,7 +2964,13 @@ function validate37(
       errors++;
     }
     for (const key0 in data) {
-      if (!(key0 === "$schema" || key0 === "backends" || key0 === "pinning")) {
+      if (!(
+        key0 === "$schema" ||
+        key0 === "backends" ||
+        key0 === "pinning" ||
+        key0 === "mode" ||
+        key0 === "start"
+      )) {
         const err1 = {
           instancePath,
           schemaPath: "#/additionalProperties",
@@ -2687,8 +3106,44 @@ function validate37(
         errors++;
       }
     }
+    if (data.mode !== undefined) {
+      let data4 = data.mode;
+      if (!(data4 === "meta" || data4 === "aggregate")) {
+        const err8 = {
+          instancePath: instancePath + "/mode",
+          schemaPath: "#/properties/mode/enum",
+          keyword: "enum",
+          params: { allowedValues: schema36.properties.mode.enum },
+          message: "must be equal to one of the allowed values",
+        };
+        if (vErrors === null) {
+          vErrors = [err8];
+        } else {
+          vErrors.push(err8);
+        }
+        errors++;
+      }
+    }
+    if (data.start !== undefined) {
+      let data5 = data.start;
+      if (!(data5 === "lazy" || data5 === "eager")) {
+        const err9 = {
+          instancePath: instancePath + "/start",
+          schemaPath: "#/properties/start/enum",
+          keyword: "enum",
+          params: { allowedValues: schema36.properties.start.enum },
+          message: "must be equal to one of the allowed values",
+        };
+        if (vErrors === null) {
+          vErrors = [err9];
+        } else {
+          vErrors.push(err9);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err8 = {
+    const err10 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -2696,9 +3151,9 @@ function validate37(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err8];
+      vErrors = [err10];
     } else {
-      vErrors.push(err8);
+      vErrors.push(err10);
     }
     errors++;
   }
@@ -2735,6 +3190,16 @@ const schema40 = {
       description:
         'What happens when a backend\'s tool definition (description, schemas, annotations) differs from the one pinned the first time it was seen: "block" (the default) keeps it from being called until `mcpware pins accept`, "warn" logs it, "off" pins nothing.',
     },
+    mode: {
+      enum: ["meta", "aggregate"],
+      description:
+        'How the backends\' tools reach the model: "meta" (the default) lists two meta-tools, discover_backend_tools and use_tool, whatever the number of backends; "aggregate" lists every backend\'s tools directly as <backend>__<tool>. --mode overrides it.',
+    },
+    start: {
+      enum: ["lazy", "eager"],
+      description:
+        'When backends start: "lazy" (the default) on their first request; "eager" in the background right after the client\'s initialized notification, so the first call does not pay for a cold start. A backend\'s own "start" overrides it.',
+    },
   },
   anyOf: [
     { properties: { mcpServers: true }, required: ["mcpServers"] },
@@ -2743,7 +3208,7 @@ const schema40 = {
   not: { properties: { mcpServers: true, servers: true }, required: ["mcpServers", "servers"] },
   additionalProperties: false,
 };
-const func9 = Object.prototype.hasOwnProperty;
+const func13 = Object.prototype.hasOwnProperty;
 const schema41 = {
   type: "object",
   propertyNames: { $ref: "#/$defs/backendName" },
@@ -2981,7 +3446,7 @@ function validate39(
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!func9.call(schema40.properties, key0)) {
+      if (!func13.call(schema40.properties, key0)) {
         const err5 = {
           instancePath,
           schemaPath: "#/additionalProperties",
@@ -3060,8 +3525,44 @@ function validate39(
         errors++;
       }
     }
+    if (data.mode !== undefined) {
+      let data4 = data.mode;
+      if (!(data4 === "meta" || data4 === "aggregate")) {
+        const err8 = {
+          instancePath: instancePath + "/mode",
+          schemaPath: "#/properties/mode/enum",
+          keyword: "enum",
+          params: { allowedValues: schema40.properties.mode.enum },
+          message: "must be equal to one of the allowed values",
+        };
+        if (vErrors === null) {
+          vErrors = [err8];
+        } else {
+          vErrors.push(err8);
+        }
+        errors++;
+      }
+    }
+    if (data.start !== undefined) {
+      let data5 = data.start;
+      if (!(data5 === "lazy" || data5 === "eager")) {
+        const err9 = {
+          instancePath: instancePath + "/start",
+          schemaPath: "#/properties/start/enum",
+          keyword: "enum",
+          params: { allowedValues: schema40.properties.start.enum },
+          message: "must be equal to one of the allowed values",
+        };
+        if (vErrors === null) {
+          vErrors = [err9];
+        } else {
+          vErrors.push(err9);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err8 = {
+    const err10 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -3069,9 +3570,9 @@ function validate39(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err8];
+      vErrors = [err10];
     } else {
-      vErrors.push(err8);
+      vErrors.push(err10);
     }
     errors++;
   }
@@ -3091,6 +3592,8 @@ export const backendKeys: readonly string[] = [
   "startTimeout",
   "idleTimeout",
   "maxInFlight",
+  "start",
+  "tools",
   "cwd",
   "inheritEnv",
   "manageDocker",

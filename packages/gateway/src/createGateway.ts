@@ -2,6 +2,7 @@ import type { BackendPoolOptions } from "@mcpware/backend-pool";
 import { BackendPool } from "@mcpware/backend-pool";
 import type { CallToolResult, McpConnection, ProgressNotificationParams } from "@mcpware/protocol";
 import { RawJson, createMcpConnection } from "@mcpware/protocol";
+import { AggregateTools } from "./aggregateTools.js";
 import { ClientRelay } from "./clientRelay.js";
 import { discoverBackendTools } from "./discoverBackendTools.js";
 import type { GatewayContext } from "./gatewayContext.js";
@@ -134,6 +135,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     pool as GatewayPool,
     logger.child("catalog"),
     pins && { ...pins, imageOf: (name: string) => imageDigestOf(backends.get(name)?.spec) },
+    (name) => backends.get(name)?.toolFilter,
   );
   const context: GatewayContext = {
     config,
@@ -143,6 +145,22 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     redactor: logger.redactor,
     backends,
     unavailable,
+  };
+  const aggregate = config.mode === "aggregate" ? new AggregateTools(context) : undefined;
+  let eagerStarted = false;
+  /** Backends with `"start": "eager"`: started in the background once a client is initialized. */
+  const startEagerBackends = (): void => {
+    if (eagerStarted || closing !== undefined) return;
+    eagerStarted = true;
+    for (const backend of backends.values()) {
+      if (backend.start !== "eager" || unavailableReason(context, backend) !== undefined) continue;
+      logger.debug(`starting ${backend.name} (start: eager)`);
+      pool.start(backend.name).catch((error: unknown) => {
+        logger.warn(
+          `backend ${backend.name} (start: eager) did not start: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
+    }
   };
   const connections = new Set<McpConnection>();
   /** Client connections whose writer is past its high-water mark: the backends are not read while any is. */
@@ -179,6 +197,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         version,
         isClosing: () => closing !== undefined,
         onInitialize: (params) => relay.initialize(connection, params.capabilities),
+        onInitialized: startEagerBackends,
+        aggregate,
       });
       connection.onError((error) => logger.warn(`client connection: ${error.message}`));
       // Backpressure: while a client does not read, replies are left in the backends' pipes, not in memory.
@@ -248,6 +268,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         connections.clear();
         stateSubscription.dispose();
         relay.dispose();
+        aggregate?.dispose();
         catalog.dispose();
         await pool.destroy();
       })();

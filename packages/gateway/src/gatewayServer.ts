@@ -12,6 +12,8 @@ import type { GatewayContext } from "./gatewayContext.js";
 import { unavailableReason } from "./gatewayContext.js";
 import { DISCOVER_TOOL_NAME, USE_TOOL_NAME, buildMetaTools } from "./metaTools.js";
 import { useTool } from "./useTool.js";
+import type { AggregateTools } from "./aggregateTools.js";
+import type { Logger } from "./logger.js";
 
 /** The server name in `initialize` results. */
 export const SERVER_NAME = "mcpware";
@@ -22,6 +24,10 @@ export interface ServerOptions {
   isClosing: () => boolean;
   /** The client's `initialize` params, before it is answered. */
   onInitialize?: (params: Partial<InitializeParams>) => void;
+  /** The client's `notifications/initialized`. */
+  onInitialized?: () => void;
+  /** Aggregate mode: the backends' tools listed directly instead of the two meta-tools. */
+  aggregate?: AggregateTools | undefined;
 }
 
 /**
@@ -49,7 +55,7 @@ export function registerServerHandlers(
     options.onInitialize?.(request);
     const result: InitializeResult = {
       protocolVersion,
-      capabilities: { tools: {}, logging: {} },
+      capabilities: { tools: aggregate === undefined ? {} : { listChanged: true }, logging: {} },
       serverInfo: { name: SERVER_NAME, version: options.version },
       instructions: buildInstructions(context),
     };
@@ -58,7 +64,11 @@ export function registerServerHandlers(
 
   connection.onRequest(McpMethod.Ping, () => ({}));
 
-  connection.onRequest(McpMethod.ToolsList, () => ({ tools }));
+  const aggregate = options.aggregate;
+  aggregate?.attach(connection);
+  connection.onRequest(McpMethod.ToolsList, (_params, request) =>
+    aggregate === undefined ? { tools } : aggregate.list(request.cancellation),
+  );
 
   // Not async: the result of use_tool (a promise) is handed to the connection as it is, one promise less per call.
   connection.onRequest(McpMethod.ToolsCall, (params, request) => {
@@ -71,6 +81,15 @@ export function registerServerHandlers(
     }
     const call = params as CallToolParams;
     if (options.isClosing()) return errorResult("mcpware is shutting down; no new calls are accepted.");
+    if (aggregate !== undefined) {
+      const progressToken = call._meta?.progressToken;
+      return aggregate.call(call.name, call.arguments, {
+        signal: request.cancellation,
+        ...(progressToken === undefined
+          ? {}
+          : { progressToken, sendProgress: sendProgress(connection, logger) }),
+      });
+    }
     if (call.name === DISCOVER_TOOL_NAME)
       return discoverBackendTools(context, call.arguments, request.signal);
     if (call.name === USE_TOOL_NAME) {
@@ -82,11 +101,7 @@ export function registerServerHandlers(
       return useTool(context, call.arguments, {
         signal: request.cancellation,
         progressToken,
-        sendProgress: (progress: ProgressNotificationParams) => {
-          connection.sendNotification(McpMethod.Progress, progress).catch((error: unknown) => {
-            logger.debug(`progress not delivered: ${String(error)}`);
-          });
-        },
+        sendProgress: sendProgress(connection, logger),
       });
     }
     throw new ProtocolError(
@@ -102,18 +117,34 @@ export function registerServerHandlers(
 
   connection.onNotification(McpMethod.Initialized, () => {
     logger.debug("client initialized");
+    options.onInitialized?.();
   });
   connection.onNotification((method) => {
     logger.debug(`notification ignored: ${method}`);
   });
 }
 
+/** Sends the client's progress notifications of a call. */
+function sendProgress(
+  connection: McpConnection,
+  logger: Logger,
+): (progress: ProgressNotificationParams) => void {
+  return (progress) => {
+    connection.sendNotification(McpMethod.Progress, progress).catch((error: unknown) => {
+      logger.debug(`progress not delivered: ${String(error)}`);
+    });
+  };
+}
+
 /** The `instructions` of the initialize result: how to use the gateway and every backend with its description. */
 export function buildInstructions(context: GatewayContext): string {
+  const servers = `${context.backends.size} MCP server${context.backends.size === 1 ? "" : "s"} ("backends")`;
   const lines = [
-    `mcpware is a gateway to ${context.backends.size} MCP server${context.backends.size === 1 ? "" : "s"} ` +
-      `("backends"). Call ${DISCOVER_TOOL_NAME} to see their tools (with backend_name for one backend's full ` +
-      `input schemas), then ${USE_TOOL_NAME} with backend_server, server_tool and tool_arguments to call one.`,
+    context.config.mode === "aggregate"
+      ? `mcpware is a gateway to ${servers}. Their tools are listed directly, each named <backend>__<tool>.`
+      : `mcpware is a gateway to ${servers}. Call ${DISCOVER_TOOL_NAME} to see their tools (with backend_name ` +
+        `for one backend's full input schemas), then ${USE_TOOL_NAME} with backend_server, server_tool and ` +
+        "tool_arguments to call one.",
   ];
   if (context.backends.size > 0) lines.push("", "Backends:");
   for (const backend of context.backends.values()) {

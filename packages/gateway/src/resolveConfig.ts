@@ -4,7 +4,15 @@ import type { BackendSpec } from "@mcpware/backend-pool";
 import type { ClientVariableValues } from "./clientVariables.js";
 import { clientVariableValues, expandClientPath, translateClientTemplate } from "./clientVariables.js";
 import { MASK, substituteVariables } from "./substituteVariables.js";
-import type { BackendEntry, ConfigShape, ValidatedConfig } from "./validateConfig.js";
+import type {
+  BackendEntry,
+  ConfigShape,
+  GatewayMode,
+  StartPolicy,
+  ValidatedConfig,
+} from "./validateConfig.js";
+import { toolFilter } from "./toolFilter.js";
+import type { ToolFilter } from "./toolFilter.js";
 
 const MS_PER_SECOND = 1000;
 /** Why an MCP client's remote server (`url`, `serverUrl`) is listed but cannot be used. */
@@ -24,6 +32,10 @@ export interface ResolvedBackend {
   displayEnv: readonly (readonly [string, string])[];
   /** Values that must never appear in a log: env values and substituted variables. */
   secrets: readonly string[];
+  /** When it starts: on its first request, or right after the client's `initialized`. */
+  start: StartPolicy;
+  /** Which of its tools the model may see and call; undefined: all. */
+  toolFilter: ToolFilter | undefined;
 }
 
 /** The whole configuration, resolved: what `createGateway` runs. */
@@ -40,6 +52,8 @@ export interface GatewayConfig {
   warnings: readonly string[];
   /** What to do when a tool's definition changed since it was pinned (`"pinning"`); default `block`. */
   pinning?: PinningMode | undefined;
+  /** How the backends' tools reach the model (`"mode"`, `--mode`); default `meta`. */
+  mode: GatewayMode;
 }
 
 export interface ResolveOptions {
@@ -58,6 +72,8 @@ export interface ResolveOptions {
    * @throws Error saying why it cannot (the backend is then unavailable).
    */
   readEnvFile: (file: string) => ReadonlyMap<string, string>;
+  /** The config's top-level `start`: the default of its backends. */
+  start?: StartPolicy;
 }
 
 /**
@@ -72,9 +88,16 @@ export function resolveConfig(config: ValidatedConfig, options: ResolveOptions):
   return {
     file: options.file,
     shape: config.shape,
-    backends: config.entries.map((entry) => resolveBackend(entry, options, values)),
+    backends: config.entries.map((entry) =>
+      resolveBackend(
+        entry,
+        { ...options, ...(config.start === undefined ? {} : { start: config.start }) },
+        values,
+      ),
+    ),
     warnings: config.warnings,
     pinning: config.pinning,
+    mode: config.mode ?? "meta",
   };
 }
 
@@ -119,6 +142,8 @@ function resolveBackend(
   const base = {
     name: entry.name,
     description: entry.description,
+    start: entry.start ?? options.start ?? "lazy",
+    toolFilter: toolFilter(entry.tools),
     displayArgv,
     displayEnv,
     secrets: [...secrets],

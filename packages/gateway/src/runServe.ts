@@ -33,7 +33,8 @@ export interface ServeIo extends CliIo {
  * "end stdin, wait, SIGTERM").
  */
 export async function runServe(options: CommonOptions, io: ServeIo): Promise<number> {
-  const config = await loadConfig({ configPath: options.configPath, envFile: options.envFile });
+  const loaded = await loadConfig({ configPath: options.configPath, envFile: options.envFile });
+  const config = options.mode === undefined ? loaded : { ...loaded, mode: options.mode };
   logConfigWarnings(config, { level: options.logLevel, stream: io.stderr });
   const logger = createLogger({ level: options.logLevel, stream: io.stderr });
   const groupsDir = processGroupsDir();

@@ -9,6 +9,7 @@ const OPTION_NAMES: Readonly<Record<string, keyof CommonOptions>> = {
   "--dotenv": "envFile",
   "--env-file": "envFile",
   "--log-level": "logLevel",
+  "--mode": "mode",
 };
 
 /**
@@ -42,9 +43,12 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
   }
   const logLevel = given.get("logLevel") ?? DEFAULT_LOG_LEVEL;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return undefined;
+  const mode = given.get("mode");
+  if (mode !== undefined && mode !== "meta" && mode !== "aggregate") return undefined;
   return {
     configPath: given.get("configPath") ?? env.MCPWARE_CONFIG ?? DEFAULT_CONFIG_FILE,
     envFile: given.get("envFile"),
     logLevel: logLevel as LogLevel,
+    ...(mode === undefined ? {} : { mode }),
   };
 }

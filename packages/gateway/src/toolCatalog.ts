@@ -6,6 +6,7 @@ import type { ArgumentCheck, ArgumentValidator } from "./argumentValidator.js";
 import { cleanTool, describeCounts, emptyCounts, totalRemoved } from "./cleanText.js";
 import type { RemovedCounts } from "./cleanText.js";
 import type { Logger } from "./logger.js";
+import type { ToolFilter } from "./toolFilter.js";
 import { describePinChange } from "./toolPins.js";
 import type { PinChange, PinStore, PinningMode } from "./toolPins.js";
 
@@ -42,6 +43,8 @@ export interface ToolList {
    * pins file is read again, so an acceptance counts at once), or the pins cannot be read. Undefined otherwise.
    */
   blockedBecause(toolName: string): string | undefined;
+  /** Tools the config's `tools` filter hides, with why: never listed, never called. */
+  readonly filtered: ReadonlyMap<string, string>;
   /** What was cleaned out of the tools' descriptions and titles (see `cleanTool`). */
   readonly removed: Readonly<RemovedCounts>;
   /** The compiled check of the tool's `inputSchema`, or undefined when it cannot be checked locally. */
@@ -75,6 +78,8 @@ export class ToolCatalog implements Disposable {
       mode: PinningMode;
       imageOf?: (backend: string) => Promise<string | undefined>;
     },
+    /** The config's `tools` filter of each backend: filtered tools are neither listed nor callable. */
+    private readonly filterOf: (backend: string) => ToolFilter | undefined = () => undefined,
   ) {
     this.subscriptions = [
       pool.onNotification((event) => {
@@ -191,12 +196,20 @@ export class ToolCatalog implements Disposable {
     validatorModule.catch(() => {});
     const tools: Tool[] = [];
     const create = async (): Promise<ToolList> => {
+      const filter = this.filterOf(backend);
+      const filtered = new Map<string, string>();
+      const visible = tools.filter((tool) => {
+        if (filter === undefined || filter.allows(tool.name)) return true;
+        filtered.set(tool.name, filter.reason(tool.name));
+        return false;
+      });
       const list = createToolList(
-        tools,
+        visible,
         this.logger,
         backend,
         new (await validatorModule).ArgumentValidator(),
-        ...this.checkPins(backend, tools, await this.imageOf(backend)),
+        filtered,
+        ...this.checkPins(backend, visible, await this.imageOf(backend)),
       );
       this.noteCleaned(backend, list.removed);
       return list;
@@ -243,6 +256,7 @@ function createToolList(
   logger: Logger,
   backend: string,
   validator: ArgumentValidator,
+  filtered: ReadonlyMap<string, string>,
   pinChanges: ReadonlyMap<string, PinChange>,
   blocking: PinBlocking | undefined,
 ): ToolList {
@@ -263,6 +277,7 @@ function createToolList(
   return {
     tools: [...byName.values()],
     byName,
+    filtered,
     removed,
     pinChanges,
     blockedBecause(toolName) {

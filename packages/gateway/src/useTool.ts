@@ -73,6 +73,12 @@ export async function useTool(
       return failureResult(call, error, "listing its tools", `run tool "${request.tool}"`);
     }
   }
+  const hidden = list.filtered.get(request.tool);
+  if (hidden !== undefined) {
+    return errorResult(
+      `tool "${request.tool}" of backend "${backend.name}" cannot be called: ${hidden}; the backend was not called.`,
+    );
+  }
   const tool = list.byName.get(request.tool);
   if (tool === undefined)
     return errorResult(unknownToolMessage(backend.name, request.tool, [...list.byName.keys()], wording));

@@ -5,6 +5,7 @@ import { findIgnoredClientKeys, IGNORED_KEYS_WARNING, isRemoteEntry } from "./cl
 import { translateClientTemplate } from "./clientVariables.js";
 import { closestNames } from "./closestNames.js";
 import type { PinningMode } from "./toolPins.js";
+import type { ToolPatterns } from "./toolFilter.js";
 import { arrayForm, backendKeys, keyedForm, mcpServersForm } from "./configValidators.generated.js";
 import type { ConfigProblem } from "./configError.js";
 import { formatJsonPath, pointerToSegments } from "./configError.js";
@@ -49,12 +50,20 @@ export interface BackendEntry {
   manageDocker: boolean;
   /** `docker`: limits, pull policy and host powers of a managed `docker run`. */
   docker: DockerOptions | undefined;
+  start: StartPolicy | undefined;
+  /** `tools`: glob patterns of the tools the model may see and call. */
+  tools: ToolPatterns | undefined;
   disabled: boolean;
   /** A dotenv file for the backend's environment, as written (relative to the config file's folder). */
   envFile: string | undefined;
   /** An MCP client's remote server (`url` or `serverUrl`, no `command`): mcpware cannot run it yet. */
   remote: boolean;
 }
+
+/** How the backends' tools reach the model: two meta-tools, or every tool listed directly. */
+export type GatewayMode = "meta" | "aggregate";
+/** When backends start: on their first request, or right after the client's `initialized`. */
+export type StartPolicy = "lazy" | "eager";
 
 /** A config that passed validation, normalised to one list of entries in file order. */
 export interface ValidatedConfig {
@@ -64,6 +73,10 @@ export interface ValidatedConfig {
   warnings: string[];
   /** The top-level `pinning` mode, when set. */
   pinning?: PinningMode | undefined;
+  /** The top-level `mode`, when set. */
+  mode?: GatewayMode | undefined;
+  /** The top-level `start`, when set. */
+  start?: StartPolicy | undefined;
 }
 
 export interface ValidateOptions {
@@ -89,6 +102,8 @@ interface BackendFields {
   inheritEnv?: boolean;
   manageDocker?: boolean;
   docker?: DockerOptions;
+  start?: StartPolicy;
+  tools?: ToolPatterns;
   disabled?: boolean;
   envFile?: string;
 }
@@ -154,6 +169,8 @@ export function validateConfig(document: unknown, options: ValidateOptions = {})
       entries: options.includeDisabled === true ? entries : entries.filter((entry) => !entry.disabled),
       warnings: ignored.length === 0 ? [] : [`${IGNORED_KEYS_WARNING} ${ignored.join(", ")}`],
       pinning: (document as { pinning?: PinningMode }).pinning,
+      mode: (document as { mode?: GatewayMode }).mode,
+      start: (document as { start?: StartPolicy }).start,
     },
   };
 }
@@ -311,6 +328,8 @@ function toEntry({ name, path, fields }: Item): BackendEntry {
     inheritEnv: fields.inheritEnv ?? false,
     manageDocker: fields.manageDocker ?? true,
     docker: fields.docker,
+    start: fields.start,
+    tools: fields.tools,
     disabled: fields.disabled ?? false,
     envFile: fields.envFile,
     remote,

@@ -20,6 +20,8 @@ const MCPWARE_BACKEND_KEYS = [
   "startTimeout",
   "idleTimeout",
   "maxInFlight",
+  "start",
+  "tools",
   "cwd",
   "inheritEnv",
   "manageDocker",
@@ -170,6 +172,8 @@ describe("MCP clients' config files", () => {
       "mcpServers",
       "servers",
       "pinning",
+      "mode",
+      "start",
       ...CLIENT_TOP_LEVEL_KEYS.keys(),
     ]);
     const backend = Object.keys(schema.$defs.backendFields!.properties);

@@ -1,0 +1,36 @@
+import picomatch from "picomatch";
+
+/** A backend's `tools` setting: glob patterns on tool names. */
+export interface ToolPatterns {
+  allow?: string[];
+  deny?: string[];
+}
+
+/** Which tools of a backend the model may see and call. */
+export interface ToolFilter {
+  /** True when `tool` may be listed and called. */
+  allows(tool: string): boolean;
+  /** Why `tool` is filtered out, for the error a call to it gets. */
+  reason(tool: string): string;
+}
+
+/**
+ * The filter of a backend's `tools` setting, or undefined when it has none: a tool must match one of `allow`
+ * (when given) and none of `deny`. Patterns are picomatch globs on the whole name (`*`, `?`, `[abc]`, `{a,b}`).
+ */
+export function toolFilter(patterns: ToolPatterns | undefined): ToolFilter | undefined {
+  if (patterns === undefined) return undefined;
+  const { allow, deny } = patterns;
+  if ((allow === undefined || allow.length === 0) && (deny === undefined || deny.length === 0))
+    return undefined;
+  const options = { dot: true, nobrace: false };
+  const allowed = allow !== undefined && allow.length > 0 ? picomatch(allow, options) : undefined;
+  const denied = deny !== undefined && deny.length > 0 ? picomatch(deny, options) : undefined;
+  return {
+    allows: (tool) => (allowed === undefined || allowed(tool)) && (denied === undefined || !denied(tool)),
+    reason: (tool) =>
+      denied?.(tool) === true
+        ? `it matches the config's tools.deny (${deny!.join(", ")})`
+        : `it matches none of the config's tools.allow (${allow!.join(", ")})`,
+  };
+}
