@@ -117,6 +117,24 @@ describe("aggregate mode (end to end)", function () {
     expect(after).to.include("slow__echo");
   });
 
+  it("sends tools/list_changed when a backend's own list changes, and lists the new tool", async () => {
+    let changed = 0;
+    const session = await harness.start(
+      { mode: "aggregate", backends: { a: backends.relay("a") } },
+      {
+        setup: (client) =>
+          client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+            changed++;
+          }),
+      },
+    );
+    expect((await session.client.listTools()).tools.map((tool) => tool.name)).to.not.include("a__late");
+    await session.client.callTool({ name: "a__add-tool", arguments: { name: "late" } });
+    expect(await waitFor(() => changed > 0, 20_000)).to.equal(true);
+    expect((await session.client.listTools()).tools.map((tool) => tool.name)).to.include("a__late");
+    expect(textOf(await session.client.callTool({ name: "a__late" }))).to.equal("a: late answered");
+  });
+
   it("starts eager backends right after initialized, without a call", async () => {
     const dir = await harness.temp();
     const eager = dir.file("eager");
