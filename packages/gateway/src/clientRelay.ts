@@ -118,6 +118,17 @@ export class ClientRelay implements Disposable {
     this.#applyLogLevel();
   }
 
+  /**
+   * Sends a backend's notification to every client that initialized and is still open, as it is (the backends'
+   * `notifications/resources/list_changed` and `notifications/prompts/list_changed`).
+   */
+  notifyClients(method: string, params: unknown): void {
+    for (const session of this.#sessions.values()) {
+      if (session.capabilities !== undefined && !session.connection.isClosed)
+        this.#notify(session, method, params);
+    }
+  }
+
   dispose(): void {
     this.#subscription.dispose();
     this.#limiter.dispose();

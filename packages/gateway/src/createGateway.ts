@@ -3,6 +3,7 @@ import { BackendPool } from "@mcpware/backend-pool";
 import type { CallToolResult, McpConnection, ProgressNotificationParams } from "@mcpware/protocol";
 import { RawJson, createMcpConnection } from "@mcpware/protocol";
 import { AggregateTools } from "./aggregateTools.js";
+import { CatalogRelay } from "./catalogRelay.js";
 import { ClientRelay } from "./clientRelay.js";
 import { discoverBackendTools } from "./discoverBackendTools.js";
 import type { GatewayContext } from "./gatewayContext.js";
@@ -137,6 +138,16 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     pins && { ...pins, imageOf: (name: string) => imageDigestOf(backends.get(name)?.spec) },
     (name) => backends.get(name)?.toolFilter,
   );
+  const catalogRelay = new CatalogRelay(
+    {
+      pool: pool as GatewayPool,
+      logger: logger.child("catalogs"),
+      redactor: logger.redactor,
+      backends,
+      unavailable,
+    },
+    { notifyClients: (method, params) => relay.notifyClients(method, params) },
+  );
   const context: GatewayContext = {
     config,
     pool: pool as GatewayPool,
@@ -145,6 +156,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     redactor: logger.redactor,
     backends,
     unavailable,
+    catalogRelay,
   };
   const aggregate = config.mode === "aggregate" ? new AggregateTools(context) : undefined;
   let eagerStarted = false;
@@ -269,6 +281,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         stateSubscription.dispose();
         relay.dispose();
         aggregate?.dispose();
+        catalogRelay.dispose();
         catalog.dispose();
         await pool.destroy();
       })();

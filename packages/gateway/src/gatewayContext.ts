@@ -1,4 +1,5 @@
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "@mcpware/backend-pool";
+import type { CatalogRelay } from "./catalogRelay.js";
 import type { Logger } from "./logger.js";
 import type { Redactor } from "./redactor.js";
 import type { GatewayConfig, ResolvedBackend } from "./resolveConfig.js";
@@ -15,6 +16,11 @@ export interface GatewayContext {
   readonly backends: ReadonlyMap<string, ResolvedBackend>;
   /** Backends the pool refused or that cannot run: name → reason. */
   readonly unavailable: ReadonlyMap<string, string>;
+  /**
+   * Resources, prompts and completion relayed from the backends; absent (those methods answered -32601) in
+   * contexts made for unit tests.
+   */
+  readonly catalogRelay?: CatalogRelay;
 }
 
 /** The backend called `name`, matched exactly or else ignoring case. */
@@ -32,6 +38,9 @@ export function timeoutOf(backend: ResolvedBackend): number {
 }
 
 /** Why the backend cannot run, or undefined when it can. */
-export function unavailableReason(context: GatewayContext, backend: ResolvedBackend): string | undefined {
+export function unavailableReason(
+  context: Pick<GatewayContext, "unavailable">,
+  backend: ResolvedBackend,
+): string | undefined {
   return backend.unavailable ?? context.unavailable.get(backend.name);
 }

@@ -6,6 +6,7 @@ import type {
   ProgressNotificationParams,
 } from "@mcpware/protocol";
 import { ErrorCode, McpMethod, ProtocolError, negotiateProtocolVersion } from "@mcpware/protocol";
+import { registerCatalogRelays } from "./catalogRelay.js";
 import { discoverBackendTools } from "./discoverBackendTools.js";
 import { errorResult } from "./describeFailure.js";
 import type { GatewayContext } from "./gatewayContext.js";
@@ -32,10 +33,11 @@ export interface ServerOptions {
 
 /**
  * Registers the gateway's MCP methods on a client connection: `initialize` (answered at once; no backend is
- * started for it; advertises `tools` and `logging`), `ping`, `tools/list` (the two meta-tools) and
- * `tools/call`. `logging/setLevel` and the client's roots changes are the relay's (see `ClientRelay`). Every
- * other method is answered with -32601 at once, `server/discover` included, so a modern client falls back to
- * `initialize`.
+ * started for it; advertises `tools`, `logging`, `resources`, `prompts` and `completions`), `ping`, `tools/list`
+ * (the two meta-tools) and `tools/call`; resources, prompts and completion are the catalog relay's (see
+ * `registerCatalogRelays`). `logging/setLevel` and the client's roots changes are the relay's (see
+ * `ClientRelay`). Every other method is answered with -32601 at once, `server/discover` included, so a modern
+ * client falls back to `initialize`.
  */
 export function registerServerHandlers(
   connection: McpConnection,
@@ -55,7 +57,13 @@ export function registerServerHandlers(
     options.onInitialize?.(request);
     const result: InitializeResult = {
       protocolVersion,
-      capabilities: { tools: aggregate === undefined ? {} : { listChanged: true }, logging: {} },
+      capabilities: {
+        tools: aggregate === undefined ? {} : { listChanged: true },
+        logging: {},
+        resources: { subscribe: true, listChanged: true },
+        prompts: { listChanged: true },
+        completions: {},
+      },
       serverInfo: { name: SERVER_NAME, version: options.version },
       instructions: buildInstructions(context),
     };
@@ -109,6 +117,8 @@ export function registerServerHandlers(
       `Unknown tool: ${call.name} (mcpware has ${DISCOVER_TOOL_NAME} and ${USE_TOOL_NAME})`,
     );
   });
+
+  registerCatalogRelays(connection, context);
 
   connection.onRequest((method) => {
     logger.debug(`method not found: ${method}`);

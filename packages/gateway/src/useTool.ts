@@ -143,6 +143,8 @@ export async function useTool(
       raw: true,
       onProgress: relay,
     });
+    // Resource links in the result: where their URIs are read (a scan for one substring, no parse).
+    context.catalogRelay?.learnResourceLinks(backend.name, result.text);
     if (context.logger.isDebugEnabled) {
       context.logger.debug(
         `result ${backend.name}/${tool.name} in ${Math.round(performance.now() - startedAt)} ms: ${describeJson(() => result.text)}`,

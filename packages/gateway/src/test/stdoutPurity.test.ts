@@ -55,7 +55,7 @@ describe("stdout of the gateway", function () {
           arguments: { backend_server: "f", server_tool: "crash", tool_arguments: {} },
         },
       },
-      { method: "prompts/list" },
+      { method: "tasks/list" },
     ];
     requests.forEach((request, index) => gateway.send({ jsonrpc: "2.0", id: index + 1, ...request }));
     for (let id = 1; id <= requests.length; id += 1) await gateway.reply(id);
