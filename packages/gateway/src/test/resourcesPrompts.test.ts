@@ -286,4 +286,55 @@ describe("resources, prompts and completion relayed from the backends (end to en
     });
     expect(template.completion.values).to.deep.equal(["7"]);
   });
+
+  it("relays resources, resource links, subscriptions, prompts and completion in aggregate mode too", async () => {
+    let updated = 0;
+    const session = await harness.start(
+      { mode: "aggregate", backends: { everything: backends.everything() } },
+      {
+        setup: (client) =>
+          client.setNotificationHandler(ResourceUpdatedNotificationSchema, () => {
+            updated++;
+          }),
+      },
+    );
+    const { resources } = await listAllResources(session.client);
+    expect(resources.map((resource) => resource.uri)).to.include(STATIC_DOCUMENT);
+    expect((await listAllTemplates(session.client)).map((template) => template.uriTemplate)).to.include(
+      TEXT_TEMPLATE,
+    );
+    const read = await session.client.readResource({ uri: STATIC_DOCUMENT });
+    expect(read.contents[0]?.uri).to.equal(STATIC_DOCUMENT);
+    // The tool is called by its aggregate name; the links it returns can be read.
+    const result = await session.client.callTool({
+      name: "everything__get-resource-links",
+      arguments: { count: 1 },
+    });
+    const link = (result.content as { type: string; uri?: string }[]).find(
+      (block) => block.type === "resource_link",
+    );
+    expect((await session.client.readResource({ uri: link!.uri! })).contents[0]?.uri).to.equal(link!.uri);
+    await session.client.subscribeResource({ uri: STATIC_DOCUMENT });
+    await session.client.callTool({ name: "everything__toggle-subscriber-updates", arguments: {} });
+    try {
+      expect(await waitFor(() => updated > 0, 20_000)).to.equal(true);
+    } finally {
+      await session.client.callTool({ name: "everything__toggle-subscriber-updates", arguments: {} });
+    }
+    const { prompts } = await session.client.listPrompts();
+    expect(prompts.map((prompt) => prompt.name)).to.include("everything__args-prompt");
+    const prompt = await session.client.getPrompt({
+      name: "everything__args-prompt",
+      arguments: { city: "Porto", state: "Norte" },
+    });
+    expect(prompt.messages[0]?.content).to.deep.equal({
+      type: "text",
+      text: "What's weather in Porto, Norte?",
+    });
+    const completion = await session.client.complete({
+      ref: { type: "ref/prompt", name: "everything__completable-prompt" },
+      argument: { name: "department", value: "S" },
+    });
+    expect(completion.completion.values).to.deep.equal(["Sales", "Support"]);
+  });
 });
