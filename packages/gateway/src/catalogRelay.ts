@@ -1,9 +1,4 @@
-import type {
-  BackendNotificationEvent,
-  BackendState,
-  Disposable,
-  StateChangeEvent,
-} from "@mcpware/backend-pool";
+import type { BackendNotificationEvent, Disposable, StateChangeEvent } from "@mcpware/backend-pool";
 import type { CancelSignal, JsonObject, McpConnection } from "@mcpware/protocol";
 import { McpMethod, isObject } from "@mcpware/protocol";
 import type { ListingKind } from "./backendListings.js";
@@ -11,6 +6,7 @@ import { fetchListingPage } from "./backendListings.js";
 import type { CatalogHost } from "./catalogHost.js";
 import { backendsOffering, requestBackend } from "./catalogHost.js";
 import type { GatewayContext } from "./gatewayContext.js";
+import { PROCESS_ENDED_STATES } from "./gatewayContext.js";
 import type { MergedPosition } from "./mergedCursor.js";
 import { registerCompletionHandler } from "./completionRelay.js";
 import { decodeCursor, encodeCursor } from "./mergedCursor.js";
@@ -27,16 +23,6 @@ import { ResourceSubscriptions } from "./resourceSubscriptions.js";
 export const MAX_ITEMS_PER_PAGE = 500;
 /** Pages one merged listing may span before it is cut off: a guard against a backend's cursor loop. */
 export const MAX_MERGED_PAGES = 1_000;
-
-/** States after which what a backend's process offered (its resources, prompts, subscriptions) is gone. */
-const ENDED_STATES: ReadonlySet<BackendState> = new Set([
-  "crashed",
-  "stopping",
-  "idle",
-  "circuit-open",
-  "failed",
-  "removed",
-]);
 
 export interface CatalogRelayOptions {
   /** Sends a notification to every client that initialized (the backends' list changes). */
@@ -159,7 +145,7 @@ export class CatalogRelay implements Disposable {
 
   #onStateChange(event: StateChangeEvent): void {
     if (event.state === "ready") this.subscriptions.resubscribe(event.backend);
-    else if (ENDED_STATES.has(event.state)) {
+    else if (PROCESS_ENDED_STATES.has(event.state)) {
       this.router.forget(event.backend, { links: true });
       this.prompts.invalidate(event.backend);
       this.subscriptions.markLost(event.backend);

@@ -1,9 +1,23 @@
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "@mcpware/backend-pool";
+import type { BackendState } from "@mcpware/backend-pool";
 import type { CatalogRelay } from "./catalogRelay.js";
 import type { Logger } from "./logger.js";
 import type { Redactor } from "./redactor.js";
 import type { GatewayConfig, ResolvedBackend } from "./resolveConfig.js";
 import type { GatewayPool, ToolCatalog } from "./toolCatalog.js";
+
+/**
+ * States after which what a backend's process offered is gone or may be stale (its tools, resources, prompts,
+ * subscriptions): the process stopped, is stopping, or crashed.
+ */
+export const PROCESS_ENDED_STATES: ReadonlySet<BackendState> = new Set([
+  "crashed",
+  "stopping",
+  "idle",
+  "circuit-open",
+  "failed",
+  "removed",
+]);
 
 /** What the meta-tools work with: the configured backends, the pool that runs them, their tool lists. */
 export interface GatewayContext {

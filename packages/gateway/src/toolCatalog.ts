@@ -1,10 +1,11 @@
-import type { BackendPool, BackendState, Disposable } from "@mcpware/backend-pool";
+import type { BackendPool, Disposable } from "@mcpware/backend-pool";
 import { BackendError, BackendErrorCode } from "@mcpware/backend-pool";
 import type { CancelSignal, ListToolsResult, Tool } from "@mcpware/protocol";
 import { McpMethod, raceAbort } from "@mcpware/protocol";
 import type { ArgumentCheck, ArgumentValidator } from "./argumentValidator.js";
 import { cleanTool, describeCounts, emptyCounts, totalRemoved } from "./cleanText.js";
 import type { RemovedCounts } from "./cleanText.js";
+import { PROCESS_ENDED_STATES } from "./gatewayContext.js";
 import type { Logger } from "./logger.js";
 import type { ToolFilter } from "./toolFilter.js";
 import { describePinChange } from "./toolPins.js";
@@ -12,16 +13,6 @@ import type { PinChange, PinStore, PinningMode } from "./toolPins.js";
 
 /** A backend offering more pages than this is cut off (and a warning logged): a guard against cursor loops. */
 export const MAX_TOOL_LIST_PAGES = 100;
-
-/** States after which a cached tool list may be stale: the process is gone or going. */
-const STALE_STATES: ReadonlySet<BackendState> = new Set([
-  "crashed",
-  "stopping",
-  "idle",
-  "circuit-open",
-  "failed",
-  "removed",
-]);
 
 /** The pool methods the gateway uses (a structural subset of BackendPool, so units can fake it). */
 export type GatewayPool = Pick<
@@ -89,7 +80,7 @@ export class ToolCatalog implements Disposable {
         }
       }),
       pool.onStateChange((event) => {
-        if (STALE_STATES.has(event.state)) this.invalidate(event.backend);
+        if (PROCESS_ENDED_STATES.has(event.state)) this.invalidate(event.backend);
       }),
     ];
   }
