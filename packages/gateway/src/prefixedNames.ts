@@ -14,8 +14,9 @@ export interface PrefixedItem {
   name: string;
 }
 
-function hashOf(item: PrefixedItem): string {
-  return createHash("sha256").update(`${item.backend}\0${item.name}`).digest("hex").slice(0, HASH_LENGTH);
+function hashOf(item: PrefixedItem, salt: number): string {
+  const key = `${item.backend}\0${item.name}${salt === 0 ? "" : `\0${salt}`}`;
+  return createHash("sha256").update(key).digest("hex").slice(0, HASH_LENGTH);
 }
 
 /** `<backend>__<name>` as it is, when it is short enough and uses only `[A-Za-z0-9_-]`; undefined otherwise. */
@@ -28,9 +29,9 @@ function plainName(item: PrefixedItem): string | undefined {
  * The name with a stable hash of the backend and item names as a suffix: other characters become `_`, the rest
  * is cut to fit; the hash keeps two such names apart and the same item's name the same on every run.
  */
-function hashedName(item: PrefixedItem): string {
+function hashedName(item: PrefixedItem, salt = 0): string {
   const readable = `${item.backend}${NAME_SEPARATOR}${item.name}`.replace(/[^A-Za-z0-9_-]/g, "_");
-  return `${readable.slice(0, MAX_EXPOSED_NAME_LENGTH - HASH_LENGTH - 1)}_${hashOf(item)}`;
+  return `${readable.slice(0, MAX_EXPOSED_NAME_LENGTH - HASH_LENGTH - 1)}_${hashOf(item, salt)}`;
 }
 
 /**
@@ -50,7 +51,9 @@ export function exposedNames(items: readonly PrefixedItem[]): Map<string, Prefix
   }
   for (const item of items) {
     const plain = plainName(item);
-    const exposed = plain !== undefined && byPlain.get(plain)!.length === 1 ? plain : hashedName(item);
+    let exposed = plain !== undefined && byPlain.get(plain)!.length === 1 ? plain : hashedName(item);
+    // A hashed name that happens to equal another item's name (vanishingly rare): hashed again, salted.
+    for (let salt = 1; names.has(exposed); salt++) exposed = hashedName(item, salt);
     names.set(exposed, item);
   }
   return names;
