@@ -1,6 +1,9 @@
 import type { UriTemplateMatcher } from "./uriTemplate.js";
 import { compileUriTemplate } from "./uriTemplate.js";
 
+/** Resource links remembered per backend (the newest ones); older links are found again by listing. */
+export const MAX_LINKED_URIS = 10_000;
+
 /** What is known of one backend's resources. */
 interface BackendResources {
   /** URIs its `resources/list` gave. */
@@ -59,10 +62,18 @@ export class ResourceIndex {
       if (!known.has(template)) known.set(template, compileUriTemplate(template));
   }
 
-  /** Adds URIs the backend's tool results linked to. */
+  /**
+   * Adds URIs the backend's tool results linked to. At most {@link MAX_LINKED_URIS} are kept per backend, the
+   * oldest forgotten first: a long session of tools that link to new resources must not grow memory without end.
+   */
   addLinked(backend: string, uris: Iterable<string>): void {
     const linked = this.#entry(backend).linked;
-    for (const uri of uris) linked.add(uri);
+    for (const uri of uris) {
+      // Re-added: moved to the newest end.
+      linked.delete(uri);
+      linked.add(uri);
+      if (linked.size > MAX_LINKED_URIS) linked.delete(linked.values().next().value!);
+    }
   }
 
   /**
