@@ -54,6 +54,10 @@ export class AggregateTools implements Disposable {
       }),
       context.pool.onStateChange((event) => {
         if (GONE_STATES.has(event.state) && this.#lists.delete(event.backend)) this.#changed();
+        // Back from an open circuit: its tools are listed again, and announced.
+        else if (event.state === "ready" && this.#listed && !this.#lists.has(event.backend)) {
+          this.#fetch(event.backend).catch(() => {});
+        }
       }),
     ];
   }
@@ -73,12 +77,15 @@ export class AggregateTools implements Disposable {
     const context = this.#context;
     const pending: Promise<unknown>[] = [];
     for (const backend of context.backends.values()) {
-      if (unavailableReason(context, backend) !== undefined) continue;
+      // A backend listed before keeps its list while it is stopped (idle, crashed): listing it again would only
+      // start it. A changed list is fetched when the backend says so.
+      if (unavailableReason(context, backend) !== undefined || this.#lists.has(backend.name)) continue;
       const cached = context.catalog.peek(backend.name);
       if (cached !== undefined) this.#lists.set(backend.name, cached);
       else pending.push(this.#fetch(backend.name).catch(() => {}));
     }
-    if (pending.length > 0) {
+    // Only the first list waits for the backends; later ones answer with what is known (the rest is announced).
+    if (pending.length > 0 && !this.#listed) {
       let timer: NodeJS.Timeout | undefined;
       const budget = new Promise<void>((resolve) => (timer = setTimeout(resolve, AGGREGATE_LIST_BUDGET_MS)));
       await Promise.race([Promise.allSettled(pending), budget]);

@@ -14,9 +14,8 @@ export interface PrefixedItem {
   name: string;
 }
 
-function hashOf(item: PrefixedItem, salt: number): string {
-  const key = `${item.backend}\0${item.name}${salt === 0 ? "" : `\0${salt}`}`;
-  return createHash("sha256").update(key).digest("hex").slice(0, HASH_LENGTH);
+function hashOf(item: PrefixedItem): string {
+  return createHash("sha256").update(`${item.backend}\0${item.name}`).digest("hex").slice(0, HASH_LENGTH);
 }
 
 /** `<backend>__<name>` as it is, when it is short enough and uses only `[A-Za-z0-9_-]`; undefined otherwise. */
@@ -29,9 +28,9 @@ function plainName(item: PrefixedItem): string | undefined {
  * The name with a stable hash of the backend and item names as a suffix: other characters become `_`, the rest
  * is cut to fit; the hash keeps two such names apart and the same item's name the same on every run.
  */
-function hashedName(item: PrefixedItem, salt = 0): string {
+function hashedName(item: PrefixedItem): string {
   const readable = `${item.backend}${NAME_SEPARATOR}${item.name}`.replace(/[^A-Za-z0-9_-]/g, "_");
-  return `${readable.slice(0, MAX_EXPOSED_NAME_LENGTH - HASH_LENGTH - 1)}_${hashOf(item, salt)}`;
+  return `${readable.slice(0, MAX_EXPOSED_NAME_LENGTH - HASH_LENGTH - 1)}_${hashOf(item)}`;
 }
 
 /**
@@ -40,21 +39,27 @@ function hashedName(item: PrefixedItem, salt = 0): string {
  * name is hashed.
  */
 export function exposedNames(items: readonly PrefixedItem[]): Map<string, PrefixedItem> {
-  const byPlain = new Map<string, PrefixedItem[]>();
+  const plain = items.map(plainName);
+  const count = new Map<string, number>();
+  for (const name of plain) if (name !== undefined) count.set(name, (count.get(name) ?? 0) + 1);
+  // Hashed: unusable names, shared names, and (so the result never depends on order) a usable name that equals
+  // another item's hashed name; repeated until nothing changes (in practice at most once).
+  const hashed = new Set<number>();
+  items.forEach((_, index) => {
+    const name = plain[index];
+    if (name === undefined || count.get(name)! > 1) hashed.add(index);
+  });
+  for (let changed = true; changed;) {
+    changed = false;
+    const taken = new Set([...hashed].map((index) => hashedName(items[index]!)));
+    items.forEach((_, index) => {
+      if (!hashed.has(index) && taken.has(plain[index]!)) {
+        hashed.add(index);
+        changed = true;
+      }
+    });
+  }
   const names = new Map<string, PrefixedItem>();
-  for (const item of items) {
-    const plain = plainName(item);
-    if (plain === undefined) continue;
-    const same = byPlain.get(plain);
-    if (same === undefined) byPlain.set(plain, [item]);
-    else same.push(item);
-  }
-  for (const item of items) {
-    const plain = plainName(item);
-    let exposed = plain !== undefined && byPlain.get(plain)!.length === 1 ? plain : hashedName(item);
-    // A hashed name that happens to equal another item's name (vanishingly rare): hashed again, salted.
-    for (let salt = 1; names.has(exposed); salt++) exposed = hashedName(item, salt);
-    names.set(exposed, item);
-  }
+  items.forEach((item, index) => names.set(hashed.has(index) ? hashedName(item) : plain[index]!, item));
   return names;
 }

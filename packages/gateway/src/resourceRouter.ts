@@ -63,7 +63,16 @@ export class ResourceRouter {
    * owner of the URI (see {@link ownerOf}).
    */
   async ownerOfReference(uri: string, signal: CancelSignal): Promise<string> {
-    const owners = this.#index.templateOwners(uri, backendsOffering(this.#host, "resources"));
+    const backends = backendsOffering(this.#host, "resources");
+    let owners = this.#index.templateOwners(uri, backends);
+    if (owners.length === 0) {
+      // Nothing known yet (a completion before any listing): the listings are read, then asked again.
+      const targets = backends.filter(
+        (backend) => !this.#index.failedRecently(backend, performance.now(), LISTING_RETRY_MS),
+      );
+      await raceAbort(Promise.all(targets.map((backend) => this.#relist(backend))), signal);
+      owners = this.#index.templateOwners(uri, backendsOffering(this.#host, "resources"));
+    }
     if (owners.length > 1) throw claimedByMany(uri, owners);
     return owners[0] ?? this.ownerOf(uri, signal);
   }

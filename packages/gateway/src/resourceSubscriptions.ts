@@ -49,8 +49,10 @@ export class ResourceSubscriptions {
     signal: CancelSignal,
   ): Promise<void> {
     let entry = this.#byUri.get(uri);
+    let moved: Set<McpConnection> | undefined;
     if (entry !== undefined && entry.backend !== backend) {
-      // Another backend serves the URI now: the old one's subscription ends.
+      // Another backend serves the URI now: the old one's subscription ends, and its clients follow the URI.
+      moved = new Set(entry.clients);
       void this.#release(entry);
       entry = undefined;
     }
@@ -58,7 +60,7 @@ export class ResourceSubscriptions {
       entry = {
         backend,
         uri,
-        clients: new Set(),
+        clients: moved ?? new Set(),
         lost: false,
         ready: this.#send(backend, McpMethod.ResourcesSubscribe, uri),
       };
@@ -140,6 +142,9 @@ export class ResourceSubscriptions {
       return;
     }
     if (entry.lost) return;
+    // Subscribed again meanwhile on the same backend: that subscription stands (the backend already has it).
+    const now = this.#byUri.get(entry.uri);
+    if (now !== undefined && now.backend === entry.backend) return;
     try {
       await this.#send(entry.backend, McpMethod.ResourcesUnsubscribe, entry.uri);
     } catch (error) {

@@ -1,5 +1,8 @@
 import picomatch from "picomatch";
 
+/** Stands for "/" while matching (a control character no tool name or pattern contains). */
+const SLASH = "\u001f";
+
 /** A backend's `tools` setting: glob patterns on tool names. */
 export interface ToolPatterns {
   allow?: string[];
@@ -24,8 +27,15 @@ export function toolFilter(patterns: ToolPatterns | undefined): ToolFilter | und
   if ((allow === undefined || allow.length === 0) && (deny === undefined || deny.length === 0))
     return undefined;
   const options = { dot: true, nobrace: false };
-  const allowed = allow !== undefined && allow.length > 0 ? picomatch(allow, options) : undefined;
-  const denied = deny !== undefined && deny.length > 0 ? picomatch(deny, options) : undefined;
+  // Tool names are not paths: "/" is an ordinary character (picomatch would not let "*" cross it).
+  const plain = (text: string): string => text.replaceAll("/", SLASH);
+  const compile = (patterns: string[] | undefined) => {
+    if (patterns === undefined || patterns.length === 0) return undefined;
+    const matcher = picomatch(patterns.map(plain), options);
+    return (tool: string): boolean => matcher(plain(tool));
+  };
+  const allowed = compile(allow);
+  const denied = compile(deny);
   return {
     allows: (tool) => (allowed === undefined || allowed(tool)) && (denied === undefined || !denied(tool)),
     reason: (tool) =>

@@ -30,4 +30,16 @@ describe("exposedNames", () => {
     expect(new Set(forward.values())).to.deep.equal(new Set([one, two]));
     for (const [name, item] of forward) expect(backward.get(name)).to.deep.equal(item);
   });
+
+  it("never lets a usable name take another item's hashed name, in any order", () => {
+    const odd = { backend: "a", name: "x y" };
+    const hashedOdd = [...exposedNames([odd]).keys()][0]!;
+    const crafted = { backend: "a", name: hashedOdd.slice("a__".length) };
+    const forward = exposedNames([odd, crafted]);
+    const backward = exposedNames([crafted, odd]);
+    expect(forward.get(hashedOdd)).to.deep.equal(odd);
+    expect(backward.get(hashedOdd)).to.deep.equal(odd);
+    expect(forward.size).to.equal(2);
+    expect([...forward.keys()].sort()).to.deep.equal([...backward.keys()].sort());
+  });
 });
