@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_GATEWAY_BIN } from "./benchPaths.js";
 
-/** The eight items of the suite, in the order they run (`--only` accepts names or numbers 1–8). */
+/** The nine items of the suite, in the order they run (`--only` accepts names or numbers 1–9). */
 export const BENCH_ITEMS = [
   "latency",
   "throughput",
@@ -12,6 +12,7 @@ export const BENCH_ITEMS = [
   "payload",
   "framing",
   "backpressure",
+  "tokens",
 ] as const;
 export type BenchItem = (typeof BENCH_ITEMS)[number];
 
@@ -43,6 +44,8 @@ export interface BenchPlan {
   readonly backpressurePauseMs: number;
   /** Bound on the wait for every reply once the client reads again. */
   readonly backpressureDrainTimeoutMs: number;
+  /** Item 9: backend counts of the token configs (recorded tool lists reused under distinct names). */
+  readonly tokenBackendCounts: readonly number[];
 }
 
 const KIB = 1024;
@@ -70,6 +73,7 @@ export const DEFAULT_PLAN: BenchPlan = {
   backpressureMessageBytes: 100 * KIB,
   backpressurePauseMs: 10_000,
   backpressureDrainTimeoutMs: 120_000,
+  tokenBackendCounts: [3, 10, 30],
 };
 
 export const QUICK_PLAN: BenchPlan = {
@@ -108,7 +112,7 @@ export const USAGE = `Usage: node bench/dist/run.js [options]
   --quick            fewer rounds and calls (a smoke run of a minute or two)
   --only <items>     comma-separated items by name or number:
                      1 latency, 2 throughput, 3 startup, 4 discovery, 5 memory, 6 payload, 7 framing,
-                     8 backpressure
+                     8 backpressure, 9 tokens
   --gateway <file>   gateway entry script (default packages/gateway/dist/bin.js)
   --profile <dir>    run every gateway under node --cpu-prof, profiles written to <dir> on its exit
                      (summarise one with: node bench/dist/profileSummary.js <file.cpuprofile>)

@@ -6,6 +6,7 @@ import type { MemoryResult } from "./memoryBench.js";
 import type { PayloadResult } from "./payloadBench.js";
 import type { StartupResult } from "./startupBench.js";
 import type { ThroughputResult } from "./throughputBench.js";
+import type { TokensResult } from "./tokensBench.js";
 
 /** Where and with what the run happened. */
 export interface BenchMeta {
@@ -50,6 +51,7 @@ export interface BenchResults {
   payload?: PayloadResult;
   framing?: FramingItemResult;
   backpressure?: BackpressureResult;
+  tokens?: TokensResult;
   goals: GoalOutcome[];
   /** Items that threw, with the message. */
   errors: { item: string; message: string }[];

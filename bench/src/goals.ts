@@ -13,6 +13,8 @@ export const GOALS = {
   rssGrowthMiB: 10,
   /** Gateway RSS peak − idle while a client that stopped reading has 2,000 × 100 KiB replies due. */
   backpressureRssMiB: 64,
+  /** Tokens of the meta path / direct exposure, by backend count (item 9). */
+  metaTokensVsDirect: { 3: 0.5, 10: 0.2, 30: 0.1 },
 } as const;
 
 /** The concurrency the throughput and CPU goals are evaluated at. */
@@ -75,6 +77,15 @@ export function evaluateGoals(results: BenchResults): GoalOutcome[] {
       gatewayBackpressure?.growthWhilePausedMiB,
       `≤ ${GOALS.backpressureRssMiB}`,
       (value) => value <= GOALS.backpressureRssMiB && allReplies,
+    ),
+    ...Object.entries(GOALS.metaTokensVsDirect).map(([backends, target]) =>
+      outcome(
+        `tokens-meta-${backends}`,
+        `tokens to learn the tools and make a first call, ${backends} backends, meta mode/direct exposure`,
+        results.tokens?.configs.find((config) => config.backends === Number(backends))?.meta?.ratio,
+        `≤ ${target.toFixed(2)}`,
+        (value) => value <= target,
+      ),
     ),
   ];
 }

@@ -4,6 +4,7 @@ import type { CpuComparison } from "./cpuMeter.js";
 import { framingRows } from "./framingRows.js";
 import { GOAL_CONCURRENCY } from "./goals.js";
 import type { Comparison } from "./stats.js";
+import type { TokenSide, TokensResult } from "./tokensBench.js";
 
 /**
  * One line of the main table. `ratio` (mcpware / direct) is free text so rows that compare with something else
@@ -169,7 +170,54 @@ export function tableRows(results: BenchResults): TableRow[] {
   for (const size of payload?.sizes ?? []) rows.push(comparisonRow(6, `echo ${size.label}`, size.latency));
   if (framing) rows.push(...framingRows(framing));
   if (backpressure) rows.push(...backpressureRows(backpressure));
+  for (const config of results.tokens?.configs ?? []) {
+    for (const [mode, side] of [
+      ["meta", config.meta],
+      ["aggregate", config.aggregate],
+    ] as const) {
+      rows.push({
+        item: 9,
+        measure: `tokens to learn the tools and call one, ${config.backends} backends, ${mode} mode (tokens)`,
+        direct: formatNumber(config.direct.tokens),
+        gateway: formatNumber(side?.tokens),
+        ratio: side === null ? DASH : side.ratio.toFixed(3),
+      });
+    }
+  }
   return rows;
+}
+
+/** Item 9's tables: tokens per config and side, then what each side's total is made of. */
+export function tokenTables(tokens: TokensResult): string[] {
+  const count = (value: number): string => value.toLocaleString("en-US");
+  const side = (value: TokenSide | null): [string, string] =>
+    value === null ? [DASH, DASH] : [count(value.tokens), `${value.ratio.toFixed(3)}×`];
+  const lines = [
+    `Item 9, tokens (${tokens.tokenizer}) a model reads to learn the tool surface and make a first correct call ` +
+      `to \`${tokens.target.backend}\` / \`${tokens.target.tool}\`; backends built from recorded tool lists:`,
+    "",
+    "| backends | tools | direct | meta | meta / direct | aggregate | aggregate / direct |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...tokens.configs.map(
+      (config) =>
+        `| ${config.backends} | ${config.tools} | ${count(config.direct.tokens)} | ` +
+        `${side(config.meta).join(" | ")} | ${side(config.aggregate).join(" | ")} |`,
+    ),
+    "",
+    "| backends | side | part | tokens |",
+    "| ---: | --- | --- | ---: |",
+  ];
+  for (const config of tokens.configs) {
+    for (const [name, value] of [
+      ["meta", config.meta],
+      ["aggregate", config.aggregate],
+    ] as const) {
+      for (const part of value?.parts ?? []) {
+        lines.push(`| ${config.backends} | ${name} | ${part.label} | ${count(part.tokens)} |`);
+      }
+    }
+  }
+  return lines;
 }
 
 function goalStatus(goal: GoalOutcome): string {
@@ -217,6 +265,7 @@ export function renderMarkdown(results: BenchResults): string {
         `(${side.missing} missing); the first: ${side.failures[0] ?? "?"}`,
     );
   }
+  if (results.tokens) lines.push("", ...tokenTables(results.tokens));
   for (const warning of results.warnings) lines.push("", `Warning: ${warning}`);
   for (const error of results.errors) lines.push("", `Error in ${error.item}: ${error.message}`);
   return `${lines.join("\n")}\n`;

@@ -26,6 +26,7 @@ import { runPayloadBench } from "./payloadBench.js";
 import { runStartupBench } from "./startupBench.js";
 import { renderSvgChart } from "./svgChart.js";
 import { runThroughputBench } from "./throughputBench.js";
+import { runTokensBench } from "./tokensBench.js";
 
 /** Runs one item and stores its result in `results`. */
 async function runItem(item: BenchItem, context: BenchContext, options: BenchOptions, results: BenchResults) {
@@ -53,6 +54,9 @@ async function runItem(item: BenchItem, context: BenchContext, options: BenchOpt
       return;
     case "backpressure":
       results.backpressure = await runBackpressureBench(context);
+      return;
+    case "tokens":
+      results.tokens = await runTokensBench(context);
       return;
   }
 }
