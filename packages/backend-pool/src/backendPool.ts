@@ -1,11 +1,10 @@
-import { randomUUID } from "node:crypto";
-import { ErrorCode, LOGGING_LEVELS, Listeners, MAX_TIMER_MS, ProtocolError } from "@mcpware/protocol";
-import type { ClientCapabilities, Implementation, LoggingLevel } from "@mcpware/protocol";
+import { ErrorCode, Listeners, MAX_TIMER_MS, ProtocolError } from "@mcpware/protocol";
+import type { ClientCapabilities, LoggingLevel } from "@mcpware/protocol";
 import { Backend } from "./backend.js";
 import type { BackendHost } from "./backend.js";
 import { BackendError, BackendErrorCode } from "./backendError.js";
-import { DEFAULT_CLIENT_INFO } from "./defaults.js";
 import { normalizeSpec } from "./normalizeSpec.js";
+import { checkCapabilities, checkLoggingLevel, resolvePoolOptions } from "./poolOptions.js";
 import { ProcessGroupRegistry } from "./processGroups.js";
 import type {
   BackendDiagnosticEvent,
@@ -58,31 +57,9 @@ export class BackendPool implements AsyncDisposable {
   readonly #retiring = new Set<Backend>();
 
   constructor(options: BackendPoolOptions = {}) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`BackendPool options must be an object, got ${String(options)}`);
-    }
-    const clientInfo: Implementation = options.clientInfo ?? { ...DEFAULT_CLIENT_INFO };
-    if (typeof clientInfo.name !== "string" || typeof clientInfo.version !== "string") {
-      throw new TypeError(`BackendPool option "clientInfo" must have string name and version`);
-    }
-    const clientCapabilities = checkCapabilities(
-      options.clientCapabilities ?? {},
-      'option "clientCapabilities"',
-    );
-    const instanceId = options.instanceId ?? randomUUID().slice(0, 8);
-    if (typeof instanceId !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(instanceId)) {
-      throw new TypeError(
-        `BackendPool option "instanceId" must match [A-Za-z0-9_.-]{1,64}, got ${String(instanceId)}`,
-      );
-    }
+    const { clientInfo, clientCapabilities, instanceId, processGroupsDir } = resolvePoolOptions(options);
     if (options.onStderr !== undefined) this.#stderrListeners.add(options.onStderr);
     if (options.onDiagnostic !== undefined) this.#diagnosticListeners.add(options.onDiagnostic);
-    const processGroupsDir = options.processGroupsDir;
-    if (processGroupsDir !== undefined && (typeof processGroupsDir !== "string" || processGroupsDir === "")) {
-      throw new TypeError(
-        `BackendPool option "processGroupsDir" must be a folder path, got ${String(processGroupsDir)}`,
-      );
-    }
     this.#host = {
       instanceId,
       processGroups:
@@ -130,8 +107,7 @@ export class BackendPool implements AsyncDisposable {
    */
   async setLoggingLevel(level: LoggingLevel): Promise<void> {
     this.#assertOpen();
-    if (!LEVELS.has(level)) throw new TypeError(`not an MCP log level: ${String(level)}`);
-    this.#host.loggingLevel = level;
+    this.#host.loggingLevel = checkLoggingLevel(level);
     await Promise.all([...this.#backends.values()].map((backend) => backend.applyLoggingLevel(level)));
   }
 
@@ -421,13 +397,4 @@ export class BackendPool implements AsyncDisposable {
       );
     });
   }
-}
-
-const LEVELS: ReadonlySet<unknown> = new Set(LOGGING_LEVELS);
-
-function checkCapabilities(capabilities: unknown, what: string): ClientCapabilities {
-  if (typeof capabilities !== "object" || capabilities === null || Array.isArray(capabilities)) {
-    throw new TypeError(`BackendPool ${what} must be an object, got ${String(capabilities)}`);
-  }
-  return capabilities as ClientCapabilities;
 }

@@ -18,6 +18,28 @@ export function normalizeTimeoutMs(value: unknown, name: string): number | undef
 }
 
 /**
+ * A request's deadline (`timeoutMs`, else `defaultTimeoutMs`) and its `maxTotalMs`, checked; the `TypeError`
+ * naming a bad one is returned, not thrown.
+ */
+export function requestDeadlines(
+  options: { timeoutMs?: number | undefined; maxTotalMs?: number | undefined },
+  defaultTimeoutMs: number | undefined,
+): { timeoutMs: number | undefined; maxTotalMs: number | undefined } | TypeError {
+  try {
+    return {
+      timeoutMs:
+        options.timeoutMs === undefined
+          ? defaultTimeoutMs
+          : normalizeTimeoutMs(options.timeoutMs, "timeoutMs"),
+      maxTotalMs:
+        options.maxTotalMs === undefined ? undefined : normalizeTimeoutMs(options.maxTotalMs, "maxTotalMs"),
+    };
+  } catch (error) {
+    return error as TypeError;
+  }
+}
+
+/**
  * Resolves or rejects like `promise`, or rejects with `abortError()` (default: the signal's reason) as soon as
  * `signal` aborts. The listener is removed when either happens.
  */

@@ -1,7 +1,7 @@
 import type { Message } from "vscode-jsonrpc/node";
 import { normalizeConnectionOptions } from "./connectionOptions.js";
 import type { ConnectionSettings } from "./connectionOptions.js";
-import { normalizeTimeoutMs } from "./deadlines.js";
+import { requestDeadlines } from "./deadlines.js";
 import { DeadlineSuspension } from "./deadlineSuspension.js";
 import { toProtocolError } from "./errors.js";
 import { FramingError } from "./framingError.js";
@@ -148,14 +148,9 @@ class Connection implements McpConnection {
       return Promise.reject(new TypeError(`method must be a string, got ${String(method)}`));
     }
     if (this.#isClosed || this.#isEnding) return Promise.reject(closedError(method));
-    let timeoutMs = this.#options.defaultTimeoutMs;
-    let maxTotalMs: number | undefined;
-    try {
-      if (options.timeoutMs !== undefined) timeoutMs = normalizeTimeoutMs(options.timeoutMs, "timeoutMs");
-      if (options.maxTotalMs !== undefined) maxTotalMs = normalizeTimeoutMs(options.maxTotalMs, "maxTotalMs");
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    const deadlines = requestDeadlines(options, this.#options.defaultTimeoutMs);
+    if (deadlines instanceof TypeError) return Promise.reject(deadlines);
+    const { timeoutMs, maxTotalMs } = deadlines;
     const signal = options.signal;
     // Never sent, so nothing to cancel.
     if (signal?.aborted === true) return Promise.reject(abortedError(method, 0, signal.reason));
