@@ -17,7 +17,6 @@ import { packageVersion } from "./packageVersion.js";
 import type { GatewayConfig, ResolvedBackend } from "./resolveConfig.js";
 import type { GatewayPool } from "./toolCatalog.js";
 import { ToolCatalog } from "./toolCatalog.js";
-import type { RemovedCounts } from "./cleanText.js";
 import { imageDigestOf } from "./imageDigest.js";
 import { stateDir } from "./stateDir.js";
 import { DEFAULT_PINNING_MODE, PinStore } from "./toolPins.js";
@@ -49,8 +48,6 @@ export interface GatewayOptions {
 export interface PinReport {
   changes: PinChange[];
   failures: string[];
-  /** Per backend listed: what was cleaned out of its tools' descriptions and titles. */
-  removed: Map<string, RemovedCounts>;
 }
 
 export interface CallToolOptions {
@@ -239,16 +236,14 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
           (entry) => (backend === undefined || entry.name === backend) && !unavailableReason(context, entry),
         )
         .map((entry) => entry.name);
-      const report: PinReport = { changes: [], failures: [], removed: new Map() };
+      const report: PinReport = { changes: [], failures: [] };
       const lists = await Promise.allSettled(
         names.map((name) => catalog.get(name, undefined, timeoutOf(backends.get(name)!))),
       );
       lists.forEach((outcome, index) => {
         const name = names[index]!;
-        if (outcome.status === "fulfilled") {
-          report.changes.push(...outcome.value.pinChanges.values());
-          report.removed.set(name, outcome.value.removed);
-        } else {
+        if (outcome.status === "fulfilled") report.changes.push(...outcome.value.pinChanges.values());
+        else {
           report.failures.push(
             describeFailure(outcome.reason, {
               backend: name,
