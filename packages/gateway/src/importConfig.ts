@@ -1,4 +1,3 @@
-import type { DockerOptions } from "@mcpware/backend-pool";
 import path from "node:path";
 import type { PinningMode } from "./toolPins.js";
 import { formatJsonPath } from "./configError.js";
@@ -6,32 +5,24 @@ import type { ConfigProblem } from "./configError.js";
 import type { ClientVariableValues } from "./clientVariables.js";
 import { clientVariableValues, expandClientPath, translateClientTemplate } from "./clientVariables.js";
 import { REMOTE_UNSUPPORTED } from "./resolveConfig.js";
-import type { BackendEntry } from "./validateConfig.js";
+import type { BackendEntry, BackendFields, GatewayMode, StartPolicy } from "./validateConfig.js";
 import { validateConfig } from "./validateConfig.js";
 
-/** One backend of an imported config, in mcpware's keyed form. */
-export interface ImportedBackend {
-  command: string;
-  args?: string[];
-  env?: Record<string, string>;
-  envFile?: string;
-  cwd?: string;
-  description?: string;
-  timeout?: number;
-  maxCallDuration?: number;
-  startTimeout?: number;
-  idleTimeout?: number;
-  maxInFlight?: number;
-  inheritEnv?: true;
-  manageDocker?: false;
-  docker?: DockerOptions;
-  disabled?: true;
+/** One backend of an imported config, in mcpware's keyed form: the fields of a config entry, one command. */
+export type ImportedBackend = Omit<BackendFields, "name" | "command"> & { command: string };
+
+/** An imported config: mcpware's own top-level settings as the file had them, and the backends. */
+export interface ImportedConfig {
+  mode?: GatewayMode;
+  start?: StartPolicy;
+  pinning?: PinningMode;
+  backends: Record<string, ImportedBackend>;
 }
 
 export type ImportOutcome =
   | {
       ok: true;
-      config: { pinning?: PinningMode; backends: Record<string, ImportedBackend> };
+      config: ImportedConfig;
       warnings: string[];
     }
   | { ok: false; problems: ConfigProblem[] };
@@ -71,8 +62,14 @@ export function importConfig(document: unknown, configDir: string): ImportOutcom
         "put each value in mcpware's .env (or --dotenv file) and reference it as ${NAME}",
     );
   }
-  const pinning = outcome.config.pinning;
-  return { ok: true, config: pinning === undefined ? { backends } : { pinning, backends }, warnings };
+  const { mode, start, pinning } = outcome.config;
+  const config: ImportedConfig = {
+    ...(mode === undefined ? {} : { mode }),
+    ...(start === undefined ? {} : { start }),
+    ...(pinning === undefined ? {} : { pinning }),
+    backends,
+  };
+  return { ok: true, config, warnings };
 }
 
 function convertEntry(
@@ -104,6 +101,8 @@ function convertEntry(
   if (entry.inheritEnv) backend.inheritEnv = true;
   if (!entry.manageDocker) backend.manageDocker = false;
   if (entry.docker !== undefined) backend.docker = entry.docker;
+  if (entry.start !== undefined) backend.start = entry.start;
+  if (entry.tools !== undefined) backend.tools = entry.tools;
   if (entry.disabled) backend.disabled = true;
   return { backend, inputs };
 }

@@ -87,7 +87,8 @@ export interface ValidateOptions {
 export type ValidationOutcome =
   { ok: true; config: ValidatedConfig } | { ok: false; problems: ConfigProblem[] };
 
-interface BackendFields {
+/** A backend entry as the config file writes it (every shape). */
+export interface BackendFields {
   name?: string;
   command: string | string[];
   args?: string[];

@@ -100,15 +100,19 @@ describe("mcpware import", function () {
     expect(roo.backends.filesystem!.timeout).to.equal(120);
   });
 
-  it("keeps mcpware's own pinning and docker settings", () => {
+  it("keeps mcpware's own mode, start, pinning, docker and tools settings", () => {
     const outcome = importConfig(
       {
+        mode: "aggregate",
+        start: "eager",
         pinning: "warn",
         backends: {
           d: {
             command: "docker",
             args: ["run", "-i", "img"],
             docker: { memory: "512m", allowPrivileged: true },
+            start: "lazy",
+            tools: { deny: ["rm*"] },
           },
         },
       },
@@ -118,6 +122,9 @@ describe("mcpware import", function () {
     if (!outcome.ok) return;
     expect(outcome.config.pinning).to.equal("warn");
     expect(outcome.config.backends.d!.docker).to.deep.equal({ memory: "512m", allowPrivileged: true });
+    expect(outcome.config).to.include({ mode: "aggregate", start: "eager" });
+    expect(outcome.config.backends.d).to.include({ start: "lazy" });
+    expect(outcome.config.backends.d!.tools).to.deep.equal({ deny: ["rm*"] });
   });
 
   it("keeps VS Code's ${input:ID} and says what to do with it", async () => {
