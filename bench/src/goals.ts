@@ -14,7 +14,10 @@ export const GOALS = {
   /** Gateway RSS peak − idle while a client that stopped reading has 2,000 × 100 KiB replies due. */
   backpressureRssMiB: 64,
   /** Tokens of the meta path / direct exposure, by backend count (item 9). */
-  metaTokensVsDirect: { 3: 0.5, 10: 0.2, 30: 0.1 },
+  metaTokensVsDirect: { 3: 0.5, 10: 0.2, 30: 0.08 },
+  /** Share of the search phrasings whose tool a query ranks first, and within the first three (item 9). */
+  searchHitAt1: 0.9,
+  searchHitAt3: 1,
 } as const;
 
 /** The concurrency the throughput and CPU goals are evaluated at. */
@@ -87,6 +90,18 @@ export function evaluateGoals(results: BenchResults): GoalOutcome[] {
         (value) => value <= target,
       ),
     ),
+    ...(["hitAt1", "hitAt3"] as const).map((key) => {
+      const goal = key === "hitAt1" ? GOALS.searchHitAt1 : GOALS.searchHitAt3;
+      const search = results.tokens?.search;
+      return outcome(
+        `search-${key}`,
+        `discover_backend_tools query ranks the wanted tool ${key === "hitAt1" ? "first" : "in the first three"} ` +
+          `(${search?.phrasings ?? "≥ 30"} task phrasings, ${search?.backends ?? 9} backends)`,
+        search?.[key],
+        `≥ ${goal.toFixed(2)}`,
+        (value) => value >= goal,
+      );
+    }),
   ];
 }
 

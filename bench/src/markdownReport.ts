@@ -217,7 +217,26 @@ export function tokenTables(tokens: TokensResult): string[] {
       }
     }
   }
+  const search = tokens.search;
+  if (search !== null) {
+    lines.push(
+      "",
+      `Search quality: ${search.phrasings} task phrasings asked as discover_backend_tools \`query\` on ` +
+        `${search.backends} backends: the wanted tool first ${percent(search.hitAt1)}, in the first three ` +
+        `${percent(search.hitAt3)}.`,
+    );
+    if (search.misses.length > 0) {
+      lines.push("", "| phrasing | wanted | ranked first | its rank |", "| --- | --- | --- | ---: |");
+      for (const miss of search.misses) {
+        lines.push(`| ${miss.phrase} | ${miss.wanted} | ${miss.first ?? DASH} | ${miss.rank ?? DASH} |`);
+      }
+    }
+  }
   return lines;
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(1)} %`;
 }
 
 function goalStatus(goal: GoalOutcome): string {

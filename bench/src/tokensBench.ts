@@ -9,6 +9,7 @@ import { REQUEST_TIMEOUT_MS } from "./benchSession.js";
 import { BACKEND_TIMEOUT_S } from "./gatewayConfig.js";
 import { killLeftovers, listDescendantPids } from "./procfs.js";
 import { RawReplies } from "./rawReplies.js";
+import { SEARCH_PHRASINGS } from "./searchPhrasings.js";
 import { RECORDED_SERVERS, type RecordedToolList, readToolList, toolListPath } from "./toolListFixtures.js";
 
 /** The tokenizer every count uses: `gpt-tokenizer`'s o200k_base (the GPT-4o / o-series encoding). */
@@ -21,8 +22,12 @@ const RECORDED_SERVER_SCRIPT = fileURLToPath(new URL("./recordedServer.js", impo
 export const TARGET = {
   backend: "github",
   tool: "create_issue",
+  query: "open a new GitHub issue",
   arguments: { owner: "octo", repo: "demo", title: "Token budget" },
 } as const;
+
+/** The config the search phrasings are asked in (backends): every recorded server once. */
+const SEARCH_BACKENDS = RECORDED_SERVERS.length;
 
 /** One part of what the model reads, with its tokens. */
 export interface TokenPart {
@@ -53,6 +58,20 @@ export interface TokensResult {
   readonly target: { readonly backend: string; readonly tool: string };
   readonly fixtures: readonly { server: string; package: string; version: string; tools: number }[];
   readonly configs: readonly TokenConfig[];
+  /** How well `query` ranks: {@link SEARCH_PHRASINGS} asked through a real gateway; null without one. */
+  readonly search: SearchQuality | null;
+}
+
+/** Hit rates of discover_backend_tools `query` over the task phrasings. */
+export interface SearchQuality {
+  readonly backends: number;
+  readonly phrasings: number;
+  /** Share of phrasings whose tool is the first hit. */
+  readonly hitAt1: number;
+  /** Share whose tool is among the first three. */
+  readonly hitAt3: number;
+  /** The phrasings not ranked first: what came first instead. */
+  readonly misses: readonly { phrase: string; wanted: string; first: string | null; rank: number | null }[];
 }
 
 /** A backend of a token config: a distinct name, the recorded server it serves. */
@@ -91,6 +110,11 @@ export async function runTokensBench(context: BenchContext): Promise<TokensResul
     }
     configs.push({ backends: count, tools: allTools.length, direct, meta, aggregate });
   }
+  let search: SearchQuality | null = null;
+  if (context.gatewayAvailable) {
+    context.log(`tokens: search quality, ${SEARCH_PHRASINGS.length} phrasings`);
+    search = await measureSearch(context, backendsFor(SEARCH_BACKENDS, lists));
+  }
   return {
     tokenizer: TOKENIZER,
     target: { backend: TARGET.backend, tool: TARGET.tool },
@@ -99,6 +123,7 @@ export async function runTokensBench(context: BenchContext): Promise<TokensResul
       return { server, package: list.package, version: list.version, tools: list.tools.length };
     }),
     configs,
+    search,
   };
 }
 
@@ -129,31 +154,29 @@ function resultText(raw: Record<string, unknown>): string {
   return texts.join("\n");
 }
 
-/** The meta path: tools/list + instructions + discover (all) + discover (target backend); use_tool is free. */
+/**
+ * The meta path the instructions teach: tools/list + instructions + a query + the found tool's schema
+ * (`backend_name` with `tool_names`); use_tool is called to prove the path works, and its reply not counted.
+ */
 async function measureMeta(context: BenchContext, backends: readonly TokenBackend[]): Promise<TokenPart[]> {
   return withGateway(context, backends, "meta", async (client, replies) => {
     const parts = await surface(client, replies, "meta");
-    const overview = await replies.of(() =>
-      client.callTool({ name: "discover_backend_tools", arguments: {} }, undefined, {
-        timeout: REQUEST_TIMEOUT_MS,
-      }),
-    );
-    expectSuccess(overview.raw, "discover_backend_tools {}", TARGET.backend);
-    parts.push({ label: "discover_backend_tools {}", tokens: countTokens(resultText(overview.raw)) });
-    const details = await replies.of(() =>
-      client.callTool(
-        { name: "discover_backend_tools", arguments: { backend_name: TARGET.backend } },
-        undefined,
-        {
+    const steps = [
+      { label: `discover_backend_tools {query: "${TARGET.query}"}`, arguments: { query: TARGET.query } },
+      {
+        label: `discover_backend_tools {backend_name: "${TARGET.backend}", tool_names: ["${TARGET.tool}"]}`,
+        arguments: { backend_name: TARGET.backend, tool_names: [TARGET.tool] },
+      },
+    ];
+    for (const step of steps) {
+      const reply = await replies.of(() =>
+        client.callTool({ name: "discover_backend_tools", arguments: step.arguments }, undefined, {
           timeout: REQUEST_TIMEOUT_MS,
-        },
-      ),
-    );
-    expectSuccess(details.raw, `discover_backend_tools {backend_name: ${TARGET.backend}}`, TARGET.tool);
-    parts.push({
-      label: `discover_backend_tools {backend_name: "${TARGET.backend}"}`,
-      tokens: countTokens(resultText(details.raw)),
-    });
+        }),
+      );
+      expectSuccess(reply.raw, step.label, TARGET.tool);
+      parts.push({ label: step.label, tokens: countTokens(resultText(reply.raw)) });
+    }
     const call = await replies.of(() =>
       client.callTool(
         {
@@ -170,6 +193,51 @@ async function measureMeta(context: BenchContext, backends: readonly TokenBacken
     );
     expectSuccess(call.raw, "use_tool", `called ${TARGET.tool}`);
     return parts;
+  });
+}
+
+/** Asks every phrasing as a query and finds the wanted tool's rank in the answer (`backend: tool(…)` lines). */
+async function measureSearch(
+  context: BenchContext,
+  backends: readonly TokenBackend[],
+): Promise<SearchQuality> {
+  const serverOf = new Map(backends.map((backend) => [backend.name, backend.server]));
+  return withGateway(context, backends, "meta", async (client, replies) => {
+    let first = 0;
+    let topThree = 0;
+    const misses: SearchQuality["misses"][number][] = [];
+    for (const { phrase, server, tool } of SEARCH_PHRASINGS) {
+      const reply = await replies.of(() =>
+        client.callTool({ name: "discover_backend_tools", arguments: { query: phrase } }, undefined, {
+          timeout: REQUEST_TIMEOUT_MS,
+        }),
+      );
+      // Each hit is a line `backend: tool(arguments) - description`, best first.
+      const hits = resultText(reply.raw)
+        .split("\n")
+        .flatMap((line) => {
+          const match = /^([^\s:]+): ([^\s(]+)\(/.exec(line);
+          return match === null ? [] : [`${serverOf.get(match[1]!)}/${match[2]}`];
+        });
+      const rank = hits.indexOf(`${server}/${tool}`);
+      if (rank === 0) first += 1;
+      else
+        misses.push({
+          phrase,
+          wanted: `${server}/${tool}`,
+          first: hits[0] ?? null,
+          rank: rank < 0 ? null : rank + 1,
+        });
+      if (rank >= 0 && rank < 3) topThree += 1;
+    }
+    const count = SEARCH_PHRASINGS.length;
+    return {
+      backends: backends.length,
+      phrasings: count,
+      hitAt1: first / count,
+      hitAt3: topThree / count,
+      misses,
+    };
   });
 }
 

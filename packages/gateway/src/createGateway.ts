@@ -5,7 +5,8 @@ import { RawJson, createMcpConnection } from "@mcpware/protocol";
 import { AggregateTools } from "./aggregateTools.js";
 import { CatalogRelay } from "./catalogRelay.js";
 import { ClientRelay } from "./clientRelay.js";
-import { discoverBackendTools } from "./discoverBackendTools.js";
+import { describeBackends, discoverBackendTools } from "./discoverBackendTools.js";
+import type { DiscoveredBackend } from "./discoveryText.js";
 import type { GatewayContext } from "./gatewayContext.js";
 import { timeoutOf, unavailableReason } from "./gatewayContext.js";
 import { describeFailure } from "./describeFailure.js";
@@ -65,8 +66,15 @@ export interface Gateway extends AsyncDisposable {
    * stream ends or the gateway closes. stdout receives MCP messages only.
    */
   serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<void>;
-  /** What discover_backend_tools answers (`backend` omitted: every backend). */
+  /** What discover_backend_tools answers (`backend` omitted: the overview of every backend). */
   discoverTools(backend?: string, options?: { signal?: AbortSignal }): Promise<CallToolResult>;
+  /**
+   * Every backend with its tools (name, title, one-line description), or the one called `backend` with its tools'
+   * full definitions. A backend that could not list its tools has its `error` and no tools.
+   *
+   * @throws an Error naming the valid backends when there is no backend `backend`.
+   */
+  describeBackends(backend?: string, options?: { signal?: AbortSignal }): Promise<DiscoveredBackend[]>;
   /** Lists the tools of one backend (or of every available one) and reports how they differ from their pins. */
   pinChanges(backend?: string): Promise<PinReport>;
   /** What use_tool answers. */
@@ -229,6 +237,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         backend === undefined ? {} : { backend_name: backend },
         callOptions.signal ?? new AbortController().signal,
       );
+    },
+    describeBackends(backend, callOptions = {}) {
+      return describeBackends(context, backend, callOptions.signal ?? new AbortController().signal);
     },
     async pinChanges(backend) {
       const names = [...backends.values()]

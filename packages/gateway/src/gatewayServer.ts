@@ -152,16 +152,15 @@ export function buildInstructions(context: GatewayContext): string {
   const lines = [
     context.config.mode === "aggregate"
       ? `mcpware is a gateway to ${servers}. Their tools are listed directly, each named <backend>__<tool>.`
-      : `mcpware is a gateway to ${servers}. Call ${DISCOVER_TOOL_NAME} to see their tools (with backend_name ` +
-        `for one backend's full input schemas), then ${USE_TOOL_NAME} with backend_server, server_tool and ` +
-        "tool_arguments to call one.",
+      : `mcpware is a gateway to ${servers}. To use a tool: ${DISCOVER_TOOL_NAME} {"query": "<the task in a ` +
+        `few words>"}, then {"backend_name", "tool_names"} for its input schema, then ${USE_TOOL_NAME}.`,
   ];
-  if (context.backends.size > 0) lines.push("", "Backends:");
+  if (context.backends.size > 0) lines.push("Backends:");
   for (const backend of context.backends.values()) {
     const reason = unavailableReason(context, backend);
-    const description = backend.description ?? "(no description)";
+    const description = backend.description === undefined ? "" : `: ${backend.description}`;
     const why = reason?.replace(`backend "${backend.name}" is unavailable: `, "");
-    lines.push(`- ${backend.name}: ${description}${why === undefined ? "" : ` (unavailable: ${why})`}`);
+    lines.push(`- ${backend.name}${description}${why === undefined ? "" : ` (unavailable: ${why})`}`);
   }
   return lines.join("\n");
 }

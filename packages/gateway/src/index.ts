@@ -13,8 +13,9 @@ export { DEFAULT_LOG_LEVEL, LOG_LEVELS, createLogger, createSilentLogger, isLogL
 export type { LogLevel, Logger, LoggerOptions } from "./logger.js";
 export { createRedactor } from "./redactor.js";
 export type { Redactor } from "./redactor.js";
-export { DISCOVER_TOOL_NAME, DISCOVERY_OUTPUT_SCHEMA, USE_TOOL_NAME, buildMetaTools } from "./metaTools.js";
-export type { DiscoveredBackend, DiscoveredTool } from "./discoverBackendTools.js";
+export { DISCOVER_TOOL_NAME, USE_TOOL_NAME, buildMetaTools } from "./metaTools.js";
+export type { DiscoveredBackend, DiscoveredTool } from "./discoveryText.js";
+export { OVERVIEW_TOKEN_BUDGET } from "./tokenBudget.js";
 export { SERVER_NAME } from "./gatewayServer.js";
 export { ExitCode } from "./cliIo.js";
 export { runCli } from "./cli.js";

@@ -3,7 +3,7 @@ import type { CliIo, CommonOptions } from "./cliIo.js";
 import { ExitCode } from "./cliIo.js";
 import { closeOnSignals } from "./closeOnSignals.js";
 import { createGateway } from "./createGateway.js";
-import type { DiscoveredBackend } from "./discoverBackendTools.js";
+import type { DiscoveredBackend } from "./discoveryText.js";
 import { loadConfig, logConfigWarnings } from "./loadConfig.js";
 import { createLogger } from "./logger.js";
 
@@ -26,13 +26,17 @@ export async function runTools(
   });
   const removeSignalHandlers = closeOnSignals(gateway);
   try {
-    const result = await withAudience("cli", () => gateway.discoverTools(options.backend));
-    if (result.isError === true) {
-      const text = result.content.map((block) => (block.type === "text" ? block.text : "")).join("\n");
-      io.stderr.write(`mcpware: ${text}\n`);
+    let backends: DiscoveredBackend[];
+    try {
+      backends = await withAudience("cli", () => gateway.describeBackends(options.backend));
+    } catch (error) {
+      io.stderr.write(`mcpware: ${(error as Error).message}\n`);
       return ExitCode.Failure;
     }
-    const backends = (result.structuredContent as { backends: DiscoveredBackend[] }).backends;
+    if (options.backend !== undefined && backends[0]?.error !== undefined) {
+      io.stderr.write(`mcpware: ${backends[0].error}\n`);
+      return ExitCode.Failure;
+    }
     if (options.json) io.stdout.write(`${JSON.stringify(backends, null, 2)}\n`);
     else io.stdout.write(renderTable(backends));
     return backends.some((backend) => backend.error !== undefined) ? ExitCode.Failure : ExitCode.Ok;

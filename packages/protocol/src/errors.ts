@@ -17,6 +17,10 @@ export const ErrorCode = {
   ResourceNotFound: -32002,
   /** MCP 2025-11-25: URL elicitation required. */
   UrlElicitationRequired: -32042,
+  /** MCP 2026-07-28: the request needs a capability its `_meta` client capabilities lack (`data.requiredCapabilities`). */
+  MissingRequiredClientCapability: -32021,
+  /** MCP 2026-07-28: the request's protocol version is not spoken here (`data: {supported, requested}`). */
+  UnsupportedProtocolVersion: -32022,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

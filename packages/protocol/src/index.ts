@@ -48,6 +48,13 @@ export {
   negotiateProtocolVersion,
 } from "./protocolVersion.js";
 export type { ProtocolVersion } from "./protocolVersion.js";
+export {
+  MODERN_PROTOCOL_VERSION,
+  MetaKey,
+  ModernMethod,
+  REMOVED_IN_MODERN_ERA,
+  ResultType,
+} from "./modernEra.js";
 export { LOGGING_LEVELS, McpMethod } from "./mcpTypes.js";
 export type {
   AudioContent,

@@ -1,11 +1,6 @@
 import { expect } from "chai";
 import { mkdir, readFile } from "node:fs/promises";
-import type { DiscoveredBackend } from "../discoverBackendTools.js";
 import { backends, textOf, useHarness } from "./helpers/e2e.js";
-
-interface Discovery {
-  backends: DiscoveredBackend[];
-}
 
 describe("discover_backend_tools (end to end)", function () {
   this.timeout(60_000);
@@ -29,11 +24,12 @@ describe("discover_backend_tools (end to end)", function () {
 
   it("lists every backend in parallel, reporting the failing ones with state and error", async () => {
     const session = await startMixed();
-    await session.client.listTools(); // lets the client validate structuredContent against the outputSchema
     const result = await session.client.callTool({ name: "discover_backend_tools", arguments: {} });
     expect(result.isError).to.not.equal(true);
-    const { backends: found } = result.structuredContent as unknown as Discovery;
-    expect(found.map((backend) => backend.name)).to.deep.equal([
+    expect(result.structuredContent).to.equal(undefined);
+    const text = textOf(result);
+    const headings = [...text.matchAll(/^## (\S+) \(([^)]*)\)(.*)$/gm)].map((match) => match.slice(1));
+    expect(headings.map(([name]) => name)).to.deep.equal([
       "everything",
       "memory",
       "filesystem",
@@ -41,51 +37,59 @@ describe("discover_backend_tools (end to end)", function () {
       "broken",
       "locked",
     ]);
-    const byName = new Map(found.map((backend) => [backend.name, backend]));
-    const everything = byName.get("everything")!;
-    expect(everything.state).to.equal("ready");
-    expect(everything.tools.map((tool) => tool.name)).to.include.members([
-      "echo",
-      "get-tiny-image",
-      "get-structured-content",
-    ]);
-    expect(everything.tools[0]).to.not.have.property("inputSchema");
-    expect(byName.get("memory")!.tools.map((tool) => tool.name)).to.include("create_entities");
-    expect(byName.get("filesystem")!.tools.map((tool) => tool.name)).to.include("list_directory");
-    // Five tools over three pages: every nextCursor was followed.
-    expect(byName.get("paged")!.tools.map((tool) => tool.name)).to.deep.equal([
+    const blocks = new Map(
+      text
+        .split(/^## /m)
+        .slice(1)
+        .map((block) => [block.split(" ", 1)[0]!, block]),
+    );
+    expect(blocks.get("everything")).to.match(/^everything \(ready\): the MCP test server$/m);
+    for (const tool of ["echo", "get-tiny-image", "get-structured-content"]) {
+      expect(blocks.get("everything")).to.match(new RegExp(`^- ${tool}: `, "m"));
+    }
+    expect(text).to.not.include("inputSchema").and.not.include("input schema");
+    expect(blocks.get("memory")).to.match(/^- create_entities: /m);
+    expect(blocks.get("filesystem")).to.match(/^- list_directory: /m);
+    // Five tools over three pages: every nextCursor was followed; one line of each description.
+    const paged = blocks
+      .get("paged")!
+      .split("\n")
+      .filter((line) => line.startsWith("- "));
+    expect(paged.map((line) => line.slice(2).split(":", 1)[0])).to.deep.equal([
       "echo",
       "slow",
       "crash",
       "spawn-child",
       "pair",
     ]);
-    expect(byName.get("paged")!.tools[0]!.description).to.equal("Returns the text it is given.");
-    const broken = byName.get("broken")!;
-    expect(broken.tools).to.deep.equal([]);
-    expect(broken.error).to.match(/failed to start/);
-    expect(broken.state).to.not.equal("ready");
-    const locked = byName.get("locked")!;
-    expect(locked.state).to.equal("unavailable");
-    expect(locked.error).to.include("MCPWARE_TEST_UNSET_TOKEN");
-    const text = textOf(result);
-    for (const name of byName.keys()) expect(text).to.include(`## ${name}`);
+    expect(paged[0]).to.equal("- echo: Returns the text it is given.");
+    const broken = headings.find(([name]) => name === "broken")!;
+    expect(broken[1]).to.not.equal("ready");
+    expect(blocks.get("broken"))
+      .to.match(/\nerror: .*failed to start/)
+      .and.not.match(/^- /m);
+    expect(headings.find(([name]) => name === "locked")![1]).to.equal("unavailable");
+    expect(blocks.get("locked")).to.include("MCPWARE_TEST_UNSET_TOKEN");
   });
 
   it("gives one backend's tools with full schemas, by backend_name or backend_server", async () => {
     const session = await harness.start({ backends: { everything: backends.everything() } });
-    await session.client.listTools();
+    const listed = await session.client.listTools();
+    expect(listed.tools.find((tool) => tool.name === "discover_backend_tools")).to.not.have.property(
+      "outputSchema",
+    );
     for (const key of ["backend_name", "backend_server"]) {
       const result = await session.client.callTool({
         name: "discover_backend_tools",
         arguments: { [key]: "everything" },
       });
-      const [backend] = (result.structuredContent as unknown as Discovery).backends;
-      const structured = backend!.tools.find((tool) => tool.name === "get-structured-content")!;
-      expect(structured.inputSchema).to.have.nested.property("properties.location");
-      expect(structured.outputSchema).to.have.nested.property("properties.temperature");
-      expect(structured.annotations).to.have.property("readOnlyHint", true);
-      expect(textOf(result)).to.include("get-structured-content").and.to.include("input schema:");
+      expect(result.structuredContent).to.equal(undefined);
+      const block = textOf(result).split("### get-structured-content")[1]!.split("\n### ")[0]!;
+      const schema = (label: string) => JSON.parse(new RegExp(`^${label}: (.*)$`, "m").exec(block)![1]!);
+      expect(schema("input schema")).to.have.nested.property("properties.location");
+      expect(schema("input schema")).to.not.have.property("$schema");
+      expect(schema("output schema")).to.have.nested.property("properties.temperature");
+      expect(schema("annotations")).to.have.property("readOnlyHint", true);
     }
   });
 

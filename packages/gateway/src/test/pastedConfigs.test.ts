@@ -2,11 +2,10 @@ import { expect } from "chai";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { IGNORED_KEYS_WARNING } from "../clientConfigKeys.js";
-import type { DiscoveredBackend } from "../discoverBackendTools.js";
 import { REMOTE_UNSUPPORTED } from "../resolveConfig.js";
 import type { ClientConfigFixture } from "./helpers/clientConfigs.js";
 import { CLIENT_CONFIG_FIXTURES, readFixture } from "./helpers/clientConfigs.js";
-import { TEST_SERVER, textOf, useHarness, useToolRequest, waitFor } from "./helpers/e2e.js";
+import { TEST_SERVER, parseOverview, textOf, useHarness, useToolRequest, waitFor } from "./helpers/e2e.js";
 
 /**
  * A client's file as it is, except that each runnable server runs the fixture server (its other keys, the
@@ -42,7 +41,7 @@ describe("serving a pasted client config", function () {
         expect(textOf(result), name).to.equal(`from ${name}`);
       }
       const discovery = await session.client.callTool({ name: "discover_backend_tools", arguments: {} });
-      const listed = (discovery.structuredContent as { backends: DiscoveredBackend[] }).backends;
+      const listed = parseOverview(textOf(discovery));
       const remote = listed.find((backend) => backend.name === fixture.remote);
       expect(remote?.state).to.equal("unavailable");
       expect(remote?.error).to.include(REMOTE_UNSUPPORTED);

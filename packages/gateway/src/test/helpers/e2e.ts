@@ -177,6 +177,33 @@ export function textOf(result: unknown): string {
   return content.map((block) => (block.type === "text" ? (block.text ?? "") : "")).join("\n");
 }
 
+/** One backend of discover_backend_tools' overview, read back from its text. */
+export interface OverviewEntry {
+  name: string;
+  state: string;
+  error?: string;
+  /** Tool names, from the `- name: description` lines. */
+  tools: string[];
+}
+
+/** Reads the backends of a full (not summarised) overview text: `## name (state): …` blocks. */
+export function parseOverview(text: string): OverviewEntry[] {
+  return text
+    .split(/^## /m)
+    .slice(1)
+    .map((block) => {
+      const [heading = "", ...lines] = block.split("\n");
+      const match = /^(\S+) \(([^),]*)/.exec(heading);
+      if (match === null) throw new Error(`not an overview heading: ${heading}`);
+      const entry: OverviewEntry = { name: match[1]!, state: match[2]!, tools: [] };
+      for (const line of lines) {
+        if (line.startsWith("error: ")) entry.error = line.slice("error: ".length);
+        else if (line.startsWith("- ")) entry.tools.push(/^- ([^:\s]+)/.exec(line)![1]!);
+      }
+      return entry;
+    });
+}
+
 interface ProcessEntry {
   pid: number;
   ppid: number;

@@ -1,0 +1,52 @@
+/**
+ * Natural task phrasings for the recorded servers (`bench/fixtures/tool-lists`), each with the one tool it means:
+ * item 9 asks discover_backend_tools `query` each of them and reports how often that tool ranks first, and
+ * how often within the first three. Written as a person would ask, not with the tools' own words.
+ */
+export const SEARCH_PHRASINGS: readonly { phrase: string; server: string; tool: string }[] = [
+  { phrase: "open a new issue on a GitHub repository", server: "github", tool: "create_issue" },
+  { phrase: "create a pull request from my feature branch", server: "github", tool: "create_pull_request" },
+  { phrase: "fork someone's repository into my account", server: "github", tool: "fork_repository" },
+  { phrase: "list recent commits on a branch", server: "github", tool: "list_commits" },
+  { phrase: "comment on an issue", server: "github", tool: "add_issue_comment" },
+  { phrase: "merge a pull request", server: "github", tool: "merge_pull_request" },
+  { phrase: "search code across GitHub for a function name", server: "github", tool: "search_code" },
+  { phrase: "create a new git branch", server: "github", tool: "create_branch" },
+  { phrase: "get the contents of a file in a GitHub repo", server: "github", tool: "get_file_contents" },
+  { phrase: "find GitHub users by name", server: "github", tool: "search_users" },
+  { phrase: "review a pull request and approve it", server: "github", tool: "create_pull_request_review" },
+  { phrase: "read the contents of a text file", server: "filesystem", tool: "read_text_file" },
+  { phrase: "overwrite a file with new content", server: "filesystem", tool: "write_file" },
+  { phrase: "list the files in a directory", server: "filesystem", tool: "list_directory" },
+  { phrase: "move or rename a file", server: "filesystem", tool: "move_file" },
+  { phrase: "recursive tree of a folder as JSON", server: "filesystem", tool: "directory_tree" },
+  { phrase: "make a new directory", server: "filesystem", tool: "create_directory" },
+  { phrase: "when was a file last modified and how big is it", server: "filesystem", tool: "get_file_info" },
+  { phrase: "edit some lines of a file and show the diff", server: "filesystem", tool: "edit_file" },
+  { phrase: "find files matching a glob pattern", server: "filesystem", tool: "search_files" },
+  { phrase: "add new entities to the knowledge graph", server: "memory", tool: "create_entities" },
+  { phrase: "link two entities with a relation", server: "memory", tool: "create_relations" },
+  { phrase: "read the whole knowledge graph", server: "memory", tool: "read_graph" },
+  { phrase: "remember another fact about an existing entity", server: "memory", tool: "add_observations" },
+  { phrase: "post a message to a Slack channel", server: "slack", tool: "slack_post_message" },
+  { phrase: "reply in a Slack thread", server: "slack", tool: "slack_reply_to_thread" },
+  { phrase: "add an emoji reaction to a message", server: "slack", tool: "slack_add_reaction" },
+  { phrase: "which channels are in the Slack workspace", server: "slack", tool: "slack_list_channels" },
+  { phrase: "get a user's Slack profile", server: "slack", tool: "slack_get_user_profile" },
+  { phrase: "run a read-only SQL query on the database", server: "postgres", tool: "query" },
+  { phrase: "search the web for news articles", server: "brave-search", tool: "brave_web_search" },
+  {
+    phrase: "find restaurants and businesses near a place",
+    server: "brave-search",
+    tool: "brave_local_search",
+  },
+  { phrase: "add two numbers", server: "everything", tool: "get-sum" },
+  { phrase: "print all environment variables", server: "everything", tool: "get-env" },
+  { phrase: "compress a file with gzip", server: "everything", tool: "gzip-file-as-resource" },
+  {
+    phrase: "think through a hard problem step by step",
+    server: "sequential-thinking",
+    tool: "sequentialthinking",
+  },
+  { phrase: "search for documents in Google Drive", server: "gdrive", tool: "search" },
+];
