@@ -13,6 +13,8 @@ import {
   RequestErrorCode,
   isObject,
 } from "@mcpware/protocol";
+import type { ModernEnvelope } from "./eraConnection.js";
+import type { InputBridge } from "./inputBridge.js";
 import type { Logger } from "./logger.js";
 import { LogRateLimiter, isLoggingLevel, passesLevel, tagLogMessage } from "./logRelay.js";
 
@@ -29,6 +31,8 @@ interface ClientSession {
   capabilities: ClientCapabilities | undefined;
   /** The least severe log level the client asked for (`logging/setLevel`); unset: every message. */
   logLevel: LoggingLevel | undefined;
+  /** The client speaks 2026-07-28: it takes no requests (they go through the input bridge). */
+  modern: boolean;
 }
 
 /**
@@ -47,6 +51,8 @@ export function relayedCapabilities(client: ClientCapabilities | undefined): Cli
 export interface ClientRelayOptions {
   /** Log messages relayed per backend and second. Default {@link MAX_BACKEND_LOG_MESSAGES_PER_SECOND}. */
   maxLogMessagesPerSecond: number;
+  /** Where a backend's request goes when the client speaks 2026-07-28 (it takes no requests). */
+  bridge?: InputBridge | undefined;
 }
 
 /**
@@ -62,10 +68,12 @@ export class ClientRelay implements Disposable {
   readonly #sessions = new Map<McpConnection, ClientSession>();
   readonly #limiter: LogRateLimiter;
   readonly #subscription: Disposable;
+  readonly #bridge: InputBridge | undefined;
 
   constructor(pool: BackendPool, logger: Logger, options: ClientRelayOptions) {
     this.#pool = pool;
     this.#logger = logger;
+    this.#bridge = options.bridge;
     this.#limiter = new LogRateLimiter(options.maxLogMessagesPerSecond, (backend, dropped, limit) =>
       this.#reportDropped(backend, dropped, limit),
     );
@@ -75,7 +83,12 @@ export class ClientRelay implements Disposable {
 
   /** Serve a client connection: its `logging/setLevel` and `notifications/roots/list_changed`. */
   attach(connection: McpConnection): void {
-    const session: ClientSession = { connection, capabilities: undefined, logLevel: undefined };
+    const session: ClientSession = {
+      connection,
+      capabilities: undefined,
+      logLevel: undefined,
+      modern: false,
+    };
     this.#sessions.set(connection, session);
     connection.onClose(() => {
       this.#sessions.delete(connection);
@@ -116,6 +129,20 @@ export class ClientRelay implements Disposable {
     if (!this.#pool.isClosed) this.#pool.setClientCapabilities(relayedCapabilities(session.capabilities));
     // A new client without a level needs every message from now on.
     this.#applyLogLevel();
+  }
+
+  /**
+   * A 2026-07-28 request: the client has no `initialize`, its capabilities come with each request. The first one
+   * makes it a session like an initialized client's (backends started from now on are told its capabilities);
+   * later ones keep its capabilities current for what its backends ask.
+   */
+  modernRequest(connection: McpConnection, envelope: ModernEnvelope): void {
+    const session = this.#sessions.get(connection);
+    if (session === undefined) return;
+    const first = session.capabilities === undefined;
+    session.capabilities = envelope.capabilities;
+    session.modern = true;
+    if (first) this.initialize(connection, envelope.capabilities);
   }
 
   /**
@@ -178,6 +205,9 @@ export class ClientRelay implements Disposable {
       }
     }
     this.#logger.debug(`backend ${backend} asks the client: ${method}`);
+    if (session.modern && this.#bridge !== undefined) {
+      return this.#bridge.ask(session.connection, backend, method, params, signal);
+    }
     try {
       // Raw: the client's result goes back to the backend as the client wrote it.
       return await session.connection.sendRequest(method, params, { signal, raw: true });

@@ -27,6 +27,13 @@ const schema32 = {
       description:
         'When backends start: "lazy" (the default) on their first request; "eager" in the background right after the client\'s initialized notification, so the first call does not pay for a cold start. A backend\'s own "start" overrides it.',
     },
+    inputRequiredTtl: {
+      type: "number",
+      exclusiveMinimum: 0,
+      maximum: 86400,
+      description:
+        "Seconds an MCP 2026-07-28 client has to answer an input_required result (a backend asked it something during a tool call) before that call is cancelled. Default 300.",
+    },
   },
   required: ["backends"],
   additionalProperties: false,
@@ -1536,7 +1543,8 @@ function validate35(
         key0 === "backends" ||
         key0 === "pinning" ||
         key0 === "mode" ||
-        key0 === "start"
+        key0 === "start" ||
+        key0 === "inputRequiredTtl"
       )) {
         const err1 = {
           instancePath,
@@ -1658,8 +1666,57 @@ function validate35(
         errors++;
       }
     }
+    if (data.inputRequiredTtl !== undefined) {
+      let data6 = data.inputRequiredTtl;
+      if (typeof data6 == "number" && isFinite(data6)) {
+        if (data6 > 86400 || isNaN(data6)) {
+          const err7 = {
+            instancePath: instancePath + "/inputRequiredTtl",
+            schemaPath: "#/properties/inputRequiredTtl/maximum",
+            keyword: "maximum",
+            params: { comparison: "<=", limit: 86400 },
+            message: "must be <= 86400",
+          };
+          if (vErrors === null) {
+            vErrors = [err7];
+          } else {
+            vErrors.push(err7);
+          }
+          errors++;
+        }
+        if (data6 <= 0 || isNaN(data6)) {
+          const err8 = {
+            instancePath: instancePath + "/inputRequiredTtl",
+            schemaPath: "#/properties/inputRequiredTtl/exclusiveMinimum",
+            keyword: "exclusiveMinimum",
+            params: { comparison: ">", limit: 0 },
+            message: "must be > 0",
+          };
+          if (vErrors === null) {
+            vErrors = [err8];
+          } else {
+            vErrors.push(err8);
+          }
+          errors++;
+        }
+      } else {
+        const err9 = {
+          instancePath: instancePath + "/inputRequiredTtl",
+          schemaPath: "#/properties/inputRequiredTtl/type",
+          keyword: "type",
+          params: { type: "number" },
+          message: "must be number",
+        };
+        if (vErrors === null) {
+          vErrors = [err9];
+        } else {
+          vErrors.push(err9);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err7 = {
+    const err10 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -1667,9 +1724,9 @@ function validate35(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err7];
+      vErrors = [err10];
     } else {
-      vErrors.push(err7);
+      vErrors.push(err10);
     }
     errors++;
   }
@@ -1702,6 +1759,13 @@ const schema36 = {
       enum: ["lazy", "eager"],
       description:
         'When backends start: "lazy" (the default) on their first request; "eager" in the background right after the client\'s initialized notification, so the first call does not pay for a cold start. A backend\'s own "start" overrides it.',
+    },
+    inputRequiredTtl: {
+      type: "number",
+      exclusiveMinimum: 0,
+      maximum: 86400,
+      description:
+        "Seconds an MCP 2026-07-28 client has to answer an input_required result (a backend asked it something during a tool call) before that call is cancelled. Default 300.",
     },
   },
   required: ["backends"],
@@ -2969,7 +3033,8 @@ function validate37(
         key0 === "backends" ||
         key0 === "pinning" ||
         key0 === "mode" ||
-        key0 === "start"
+        key0 === "start" ||
+        key0 === "inputRequiredTtl"
       )) {
         const err1 = {
           instancePath,
@@ -3142,8 +3207,57 @@ function validate37(
         errors++;
       }
     }
+    if (data.inputRequiredTtl !== undefined) {
+      let data6 = data.inputRequiredTtl;
+      if (typeof data6 == "number" && isFinite(data6)) {
+        if (data6 > 86400 || isNaN(data6)) {
+          const err10 = {
+            instancePath: instancePath + "/inputRequiredTtl",
+            schemaPath: "#/properties/inputRequiredTtl/maximum",
+            keyword: "maximum",
+            params: { comparison: "<=", limit: 86400 },
+            message: "must be <= 86400",
+          };
+          if (vErrors === null) {
+            vErrors = [err10];
+          } else {
+            vErrors.push(err10);
+          }
+          errors++;
+        }
+        if (data6 <= 0 || isNaN(data6)) {
+          const err11 = {
+            instancePath: instancePath + "/inputRequiredTtl",
+            schemaPath: "#/properties/inputRequiredTtl/exclusiveMinimum",
+            keyword: "exclusiveMinimum",
+            params: { comparison: ">", limit: 0 },
+            message: "must be > 0",
+          };
+          if (vErrors === null) {
+            vErrors = [err11];
+          } else {
+            vErrors.push(err11);
+          }
+          errors++;
+        }
+      } else {
+        const err12 = {
+          instancePath: instancePath + "/inputRequiredTtl",
+          schemaPath: "#/properties/inputRequiredTtl/type",
+          keyword: "type",
+          params: { type: "number" },
+          message: "must be number",
+        };
+        if (vErrors === null) {
+          vErrors = [err12];
+        } else {
+          vErrors.push(err12);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err10 = {
+    const err13 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -3151,9 +3265,9 @@ function validate37(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err10];
+      vErrors = [err13];
     } else {
-      vErrors.push(err10);
+      vErrors.push(err13);
     }
     errors++;
   }
@@ -3199,6 +3313,13 @@ const schema40 = {
       enum: ["lazy", "eager"],
       description:
         'When backends start: "lazy" (the default) on their first request; "eager" in the background right after the client\'s initialized notification, so the first call does not pay for a cold start. A backend\'s own "start" overrides it.',
+    },
+    inputRequiredTtl: {
+      type: "number",
+      exclusiveMinimum: 0,
+      maximum: 86400,
+      description:
+        "Seconds an MCP 2026-07-28 client has to answer an input_required result (a backend asked it something during a tool call) before that call is cancelled. Default 300.",
     },
   },
   anyOf: [
@@ -3561,8 +3682,57 @@ function validate39(
         errors++;
       }
     }
+    if (data.inputRequiredTtl !== undefined) {
+      let data6 = data.inputRequiredTtl;
+      if (typeof data6 == "number" && isFinite(data6)) {
+        if (data6 > 86400 || isNaN(data6)) {
+          const err10 = {
+            instancePath: instancePath + "/inputRequiredTtl",
+            schemaPath: "#/properties/inputRequiredTtl/maximum",
+            keyword: "maximum",
+            params: { comparison: "<=", limit: 86400 },
+            message: "must be <= 86400",
+          };
+          if (vErrors === null) {
+            vErrors = [err10];
+          } else {
+            vErrors.push(err10);
+          }
+          errors++;
+        }
+        if (data6 <= 0 || isNaN(data6)) {
+          const err11 = {
+            instancePath: instancePath + "/inputRequiredTtl",
+            schemaPath: "#/properties/inputRequiredTtl/exclusiveMinimum",
+            keyword: "exclusiveMinimum",
+            params: { comparison: ">", limit: 0 },
+            message: "must be > 0",
+          };
+          if (vErrors === null) {
+            vErrors = [err11];
+          } else {
+            vErrors.push(err11);
+          }
+          errors++;
+        }
+      } else {
+        const err12 = {
+          instancePath: instancePath + "/inputRequiredTtl",
+          schemaPath: "#/properties/inputRequiredTtl/type",
+          keyword: "type",
+          params: { type: "number" },
+          message: "must be number",
+        };
+        if (vErrors === null) {
+          vErrors = [err12];
+        } else {
+          vErrors.push(err12);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err10 = {
+    const err13 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -3570,9 +3740,9 @@ function validate39(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err10];
+      vErrors = [err13];
     } else {
-      vErrors.push(err10);
+      vErrors.push(err13);
     }
     errors++;
   }

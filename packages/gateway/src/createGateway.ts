@@ -5,6 +5,9 @@ import { RawJson, createMcpConnection } from "@mcpware/protocol";
 import { AggregateTools } from "./aggregateTools.js";
 import { CatalogRelay } from "./catalogRelay.js";
 import { ClientRelay } from "./clientRelay.js";
+import { EraConnection } from "./eraConnection.js";
+import { InputBridge } from "./inputBridge.js";
+import { DEFAULT_INPUT_REQUIRED_TTL_MS, RequestStateCodec } from "./requestState.js";
 import { describeBackends, discoverBackendTools } from "./discoverBackendTools.js";
 import type { DiscoveredBackend } from "./discoveryText.js";
 import type { GatewayContext } from "./gatewayContext.js";
@@ -38,6 +41,11 @@ export interface GatewayOptions {
    * {@link MAX_BACKEND_LOG_MESSAGES_PER_SECOND}.
    */
   maxLogMessagesPerSecond?: number;
+  /**
+   * How long a 2026-07-28 client has to retry an `input_required` result before its backend call is cancelled
+   * (ms). Default: the config's `inputRequiredTtl`, else {@link DEFAULT_INPUT_REQUIRED_TTL_MS} (5 min).
+   */
+  inputRequiredTtlMs?: number;
   /**
    * Tool-definition pins. Default: the config's `pinning` mode (`block` unless set) with the pins of its file in
    * the state folder (`$MCPWARE_STATE_DIR`, …); a config without a file is not pinned. `false`: no pinning.
@@ -127,8 +135,15 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       logger.warn(reason);
     }
   }
+  const bridge = new InputBridge(
+    new RequestStateCodec(
+      options.inputRequiredTtlMs ?? config.inputRequiredTtlMs ?? DEFAULT_INPUT_REQUIRED_TTL_MS,
+    ),
+    logger.child("bridge"),
+  );
   const relay = new ClientRelay(pool, logger.child("relay"), {
     maxLogMessagesPerSecond: options.maxLogMessagesPerSecond ?? MAX_BACKEND_LOG_MESSAGES_PER_SECOND,
+    bridge,
   });
   const stateSubscription = pool.onStateChange(({ backend, state, previous, error }) => {
     const detail = error === undefined ? "" : `: ${error.message}`;
@@ -179,7 +194,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       });
     }
   };
-  const connections = new Set<McpConnection>();
+  const connections = new Set<EraConnection>();
   /** Client connections whose writer is past its high-water mark: the backends are not read while any is. */
   const backedUp = new Set<McpConnection>();
   const holdBackends = (connection: McpConnection): void => {
@@ -207,7 +222,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     },
     serve(input, output) {
       if (closing !== undefined) return Promise.reject(new Error("the gateway is closed"));
-      const connection = createMcpConnection(input, output);
+      const connection = new EraConnection(createMcpConnection(input, output), {
+        onModernRequest: (client, envelope) => relay.modernRequest(client, envelope),
+      });
       connections.add(connection);
       relay.attach(connection);
       registerServerHandlers(connection, context, {
@@ -216,6 +233,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         onInitialize: (params) => relay.initialize(connection, params.capabilities),
         onInitialized: startEagerBackends,
         aggregate,
+        bridge,
       });
       connection.onError((error) => logger.warn(`client connection: ${error.message}`));
       // Backpressure: while a client does not read, replies are left in the backends' pipes, not in memory.
@@ -223,6 +241,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       connection.onDrain(() => releaseBackends(connection));
       const closed = new Promise<void>((resolve) => {
         connection.onClose(() => {
+          bridge.forget(connection);
           connections.delete(connection);
           releaseBackends(connection);
           resolve();
@@ -282,7 +301,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     },
     close() {
       closing ??= (async () => {
-        for (const connection of connections) connection.dispose();
+        for (const connection of connections) {
+          connection.closeSubscriptions();
+          connection.dispose();
+        }
         connections.clear();
         stateSubscription.dispose();
         relay.dispose();

@@ -5,14 +5,24 @@ import type {
   McpConnection,
   ProgressNotificationParams,
 } from "@mcpware/protocol";
-import { ErrorCode, McpMethod, ProtocolError, negotiateProtocolVersion } from "@mcpware/protocol";
+import {
+  ErrorCode,
+  McpMethod,
+  MetaKey,
+  ProtocolError,
+  ResultType,
+  negotiateProtocolVersion,
+} from "@mcpware/protocol";
 import { registerCatalogRelays } from "./catalogRelay.js";
 import { discoverBackendTools } from "./discoverBackendTools.js";
 import { errorResult } from "./describeFailure.js";
 import type { GatewayContext } from "./gatewayContext.js";
 import { unavailableReason } from "./gatewayContext.js";
 import { DISCOVER_TOOL_NAME, USE_TOOL_NAME, buildMetaTools } from "./metaTools.js";
+import { SPOKEN_PROTOCOL_VERSIONS, modernEnvelopeOf } from "./eraConnection.js";
+import type { InputBridge } from "./inputBridge.js";
 import { useTool } from "./useTool.js";
+import type { UseToolOptions } from "./useTool.js";
 import type { AggregateTools } from "./aggregateTools.js";
 import type { Logger } from "./logger.js";
 
@@ -29,6 +39,8 @@ export interface ServerOptions {
   onInitialized?: () => void;
   /** Aggregate mode: the backends' tools listed directly instead of the two meta-tools. */
   aggregate?: AggregateTools | undefined;
+  /** Parks backends' requests during a 2026-07-28 client's tool calls (see {@link InputBridge}). */
+  bridge?: InputBridge | undefined;
 }
 
 /**
@@ -36,8 +48,8 @@ export interface ServerOptions {
  * started for it; advertises `tools`, `logging`, `resources`, `prompts` and `completions`), `ping`, `tools/list`
  * (the two meta-tools) and `tools/call`; resources, prompts and completion are the catalog relay's (see
  * `registerCatalogRelays`). `logging/setLevel` and the client's roots changes are the relay's (see
- * `ClientRelay`). Every other method is answered with -32601 at once, `server/discover` included, so a modern
- * client falls back to `initialize`.
+ * `ClientRelay`). `server/discover` (MCP 2026-07-28) is answered at once with every version mcpware speaks;
+ * a 2026-07-28 client's tool call goes through the input bridge. Every other method is answered -32601.
  */
 export function registerServerHandlers(
   connection: McpConnection,
@@ -57,18 +69,23 @@ export function registerServerHandlers(
     options.onInitialize?.(request);
     const result: InitializeResult = {
       protocolVersion,
-      capabilities: {
-        tools: aggregate === undefined ? {} : { listChanged: true },
-        logging: {},
-        resources: { subscribe: true, listChanged: true },
-        prompts: { listChanged: true },
-        completions: {},
-      },
+      capabilities: serverCapabilities(aggregate !== undefined),
       serverInfo: { name: SERVER_NAME, version: options.version },
       instructions: buildInstructions(context),
     };
     return result;
   });
+
+  // 2026-07-28: answered at once, no backend started (a modern client may probe in a short-lived process).
+  connection.onRequest(McpMethod.ServerDiscover, () => ({
+    resultType: ResultType.Complete,
+    supportedVersions: SPOKEN_PROTOCOL_VERSIONS,
+    capabilities: serverCapabilities(aggregate !== undefined),
+    instructions: buildInstructions(context),
+    ttlMs: 0,
+    cacheScope: "private",
+    _meta: { [MetaKey.ServerInfo]: { name: SERVER_NAME, version: options.version } },
+  }));
 
   connection.onRequest(McpMethod.Ping, () => ({}));
 
@@ -89,34 +106,38 @@ export function registerServerHandlers(
     }
     const call = params as CallToolParams;
     if (options.isClosing()) return errorResult("mcpware is shutting down; no new calls are accepted.");
-    if (aggregate !== undefined) {
-      const progressToken = call._meta?.progressToken;
-      return aggregate.call(call.name, call.arguments, {
-        signal: request.cancellation,
-        ...(progressToken === undefined
-          ? {}
-          : { progressToken, sendProgress: sendProgress(connection, logger) }),
-      });
-    }
-    if (call.name === DISCOVER_TOOL_NAME)
+    if (aggregate === undefined && call.name === DISCOVER_TOOL_NAME)
       return discoverBackendTools(context, call.arguments, request.signal);
-    if (call.name === USE_TOOL_NAME) {
-      const progressToken = call._meta?.progressToken;
-      // Progress only for a client that asked for it (gave a token).
-      // `cancellation`, not `signal`: no AbortController per call.
-      if (progressToken === undefined)
-        return useTool(context, call.arguments, { signal: request.cancellation });
-      return useTool(context, call.arguments, {
-        signal: request.cancellation,
-        progressToken,
-        sendProgress: sendProgress(connection, logger),
-      });
+    if (options.bridge !== undefined && modernEnvelopeOf(request) !== undefined) {
+      // A 2026-07-28 client takes no requests: what a backend asks during the call comes back as input_required.
+      return options.bridge.call(connection, call, request, (bridged) =>
+        runTool(call, {
+          signal: bridged.signal,
+          sendProgress: bridged.sendProgress,
+          onForward: bridged.onForward,
+        }),
+      );
     }
+    const progressToken = call._meta?.progressToken;
+    // Progress only for a client that asked for it (gave a token).
+    // `cancellation`, not `signal`: no AbortController per call.
+    if (progressToken === undefined) return runTool(call, { signal: request.cancellation });
+    return runTool(call, {
+      signal: request.cancellation,
+      progressToken,
+      sendProgress: sendProgress(connection, logger),
+    });
+  });
+
+  /** use_tool, or an aggregate tool: the call a client's `tools/call` names. */
+  function runTool(call: CallToolParams, toolOptions: UseToolOptions): Promise<unknown> {
+    if (aggregate !== undefined) return aggregate.call(call.name, call.arguments, toolOptions);
+    if (call.name === USE_TOOL_NAME) return useTool(context, call.arguments, toolOptions);
     throw new ProtocolError(
       ErrorCode.InvalidParams,
       `Unknown tool: ${call.name} (mcpware has ${DISCOVER_TOOL_NAME} and ${USE_TOOL_NAME})`,
     );
-  });
+  }
 
   registerCatalogRelays(connection, context);
 
@@ -132,6 +153,17 @@ export function registerServerHandlers(
   connection.onNotification((method) => {
     logger.debug(`notification ignored: ${method}`);
   });
+}
+
+/** What mcpware offers, in `initialize` and `server/discover` results. */
+function serverCapabilities(aggregate: boolean): InitializeResult["capabilities"] {
+  return {
+    tools: aggregate ? { listChanged: true } : {},
+    logging: {},
+    resources: { subscribe: true, listChanged: true },
+    prompts: { listChanged: true },
+    completions: {},
+  };
 }
 
 /** Sends the client's progress notifications of a call. */

@@ -52,6 +52,8 @@ export interface GatewayConfig {
   warnings: readonly string[];
   /** What to do when a tool's definition changed since it was pinned (`"pinning"`); default `block`. */
   pinning?: PinningMode | undefined;
+  /** How long a 2026-07-28 client has to retry an `input_required` result (`"inputRequiredTtl"`, ms). */
+  inputRequiredTtlMs?: number | undefined;
   /** How the backends' tools reach the model (`"mode"`, `--mode`); default `meta`. */
   mode: GatewayMode;
 }
@@ -98,6 +100,9 @@ export function resolveConfig(config: ValidatedConfig, options: ResolveOptions):
     warnings: config.warnings,
     pinning: config.pinning,
     mode: config.mode ?? "meta",
+    ...(config.inputRequiredTtl === undefined
+      ? {}
+      : { inputRequiredTtlMs: Math.round(config.inputRequiredTtl * MS_PER_SECOND) }),
   };
 }
 

@@ -32,6 +32,8 @@ export interface UseToolOptions {
   sendProgress?: (params: ProgressNotificationParams) => void;
   /** Who reads the error texts: what to do next is said in their terms. Default: `currentAudience()`. */
   audience?: Audience | undefined;
+  /** Called with the backend's name just before `tools/call` is sent to it (the input bridge's cue). */
+  onForward?: ((backend: string) => void) | undefined;
 }
 
 /** Parsed use_tool arguments. */
@@ -136,6 +138,7 @@ export async function useTool(
       `run tool "${tool.name}"`,
     );
   }
+  options.onForward?.(backend.name);
   try {
     const result = await context.pool.request<RawJson>(backend.name, McpMethod.ToolsCall, params, {
       signal: options.signal,

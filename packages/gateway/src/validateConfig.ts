@@ -73,6 +73,8 @@ export interface ValidatedConfig {
   warnings: string[];
   /** The top-level `pinning` mode, when set. */
   pinning?: PinningMode | undefined;
+  /** The top-level `inputRequiredTtl` (seconds), when set. */
+  inputRequiredTtl?: number | undefined;
   /** The top-level `mode`, when set. */
   mode?: GatewayMode | undefined;
   /** The top-level `start`, when set. */
@@ -172,6 +174,7 @@ export function validateConfig(document: unknown, options: ValidateOptions = {})
       pinning: (document as { pinning?: PinningMode }).pinning,
       mode: (document as { mode?: GatewayMode }).mode,
       start: (document as { start?: StartPolicy }).start,
+      inputRequiredTtl: (document as { inputRequiredTtl?: number }).inputRequiredTtl,
     },
   };
 }
