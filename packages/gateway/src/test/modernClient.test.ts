@@ -2,7 +2,7 @@ import type { Client } from "@modelcontextprotocol/client";
 import { expect } from "chai";
 import type { ModernSession, Negotiation } from "./helpers/modernClient.js";
 import { connectModern } from "./helpers/modernClient.js";
-import { TempDir, backends, textOf, useHarness } from "./helpers/e2e.js";
+import { backends, textOf, useHarness } from "./helpers/e2e.js";
 
 const use = (backend: string, tool: string, args: Record<string, unknown> = {}) => ({
   name: "use_tool",
@@ -18,7 +18,7 @@ describe("an MCP 2026-07-28 client (official SDK v2) through mcpware to legacy b
   });
 
   async function start(negotiation: Negotiation, setup?: (client: Client) => void) {
-    const dir: TempDir = await harness.temp();
+    const dir = await harness.temp();
     const file = await dir.writeJson("modern.json", { backends: { everything: backends.everything() } });
     const session = await connectModern(file, negotiation, {
       capabilities: { elicitation: { form: {} } },
