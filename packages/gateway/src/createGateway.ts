@@ -1,7 +1,7 @@
 import type { BackendPoolOptions } from "@mcpware/backend-pool";
 import { BackendPool } from "@mcpware/backend-pool";
 import type { CallToolResult, McpConnection, ProgressNotificationParams } from "@mcpware/protocol";
-import { RawJson, createMcpConnection } from "@mcpware/protocol";
+import { MODERN_PROTOCOL_VERSION, McpMethod, RawJson, createMcpConnection } from "@mcpware/protocol";
 import { AggregateTools } from "./aggregateTools.js";
 import { CatalogRelay } from "./catalogRelay.js";
 import { ClientRelay } from "./clientRelay.js";
@@ -223,7 +223,18 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     serve(input, output) {
       if (closing !== undefined) return Promise.reject(new Error("the gateway is closed"));
       const connection = new EraConnection(createMcpConnection(input, output), {
-        onModernRequest: (client, envelope) => relay.modernRequest(client, envelope),
+        onModernRequest: (client, envelope, first, method) => {
+          relay.modernRequest(client, envelope);
+          if (first) {
+            const info = envelope.clientInfo;
+            logger.info(
+              `client ${String(info?.name ?? "unknown")} ${String(info?.version ?? "")} connected (protocol ${MODERN_PROTOCOL_VERSION})`,
+            );
+          }
+          // No initialized notification in 2026-07-28: eager backends start with the first request that is not
+          // the era probe (which SDK v2 sends from a process it ends at once).
+          if (method !== McpMethod.ServerDiscover) startEagerBackends();
+        },
       });
       connections.add(connection);
       relay.attach(connection);

@@ -49,8 +49,11 @@ export function modernEnvelopeOf(request: IncomingRequestContext): ModernEnvelop
 }
 
 export interface EraHooks {
-  /** A 2026-07-28 request arrived: its client's capabilities (every time; they may change per request). */
-  onModernRequest(connection: McpConnection, envelope: ModernEnvelope): void;
+  /**
+   * A 2026-07-28 request arrived: its client's capabilities (every time; they may change per request). `first`:
+   * the connection's first one (the client has no `initialize`: this is where it starts).
+   */
+  onModernRequest(connection: McpConnection, envelope: ModernEnvelope, first: boolean, method: string): void;
 }
 
 /**
@@ -110,9 +113,10 @@ export class EraConnection implements McpConnection {
         `Method not found: ${method} (removed in ${version})`,
       );
     }
+    const first = !this.#modern;
     this.#modern = true;
     envelopes.set(request, envelope);
-    this.hooks.onModernRequest(this, envelope);
+    this.hooks.onModernRequest(this, envelope, first, method);
     if (envelope.logLevel !== undefined) this.#logRequests.set(request.id, envelope.logLevel);
     let result: unknown;
     try {

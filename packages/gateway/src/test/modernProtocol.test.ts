@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { RawGateway } from "./helpers/e2e.js";
 import { backends, descendantsOf, spawnGateway, useHarness, waitFor } from "./helpers/e2e.js";
 
@@ -81,6 +81,24 @@ describe("MCP 2026-07-28 on the wire (raw JSON-RPC)", function () {
       "io.modelcontextprotocol/serverInfo": { name: "mcpware", version },
     });
     expect(await descendantsOf(gateway.child.pid!)).to.deep.equal([]);
+  });
+
+  it("starts eager backends with the first request after the probe, never for the probe", async () => {
+    const dir = await harness.temp();
+    const marker = dir.file("marker");
+    const config = { start: "eager", backends: { f: backends.fixture(["--marker", marker]) } };
+    // SDK v2's probe: server/discover in a process it ends at once.
+    const probe = await start(config);
+    probe.send(request("server-discover-probe-1", "server/discover"));
+    await probe.reply("server-discover-probe-1");
+    probe.child.stdin.end();
+    expect((await probe.exited).code).to.equal(0);
+    expect(existsSync(marker), "the probe started a backend").to.equal(false);
+    const session = await start(config);
+    session.send(request("server-discover-probe-1", "server/discover"));
+    session.send(request(1, "tools/list"));
+    await session.reply(1);
+    expect(await waitFor(() => existsSync(marker))).to.equal(true);
   });
 
   it("checks every request's _meta: version, client capabilities, log level; removed methods are gone", async () => {
