@@ -3,6 +3,7 @@ import { setMaxListeners } from "node:events";
 import { anySignal } from "./anySignal.js";
 import { BackendError, BackendErrorCode } from "./backendError.js";
 import type { BackendProcess } from "./backendProcess.js";
+import type { EraCache } from "./eraCache.js";
 import { IdleTimer } from "./idleTimer.js";
 import type { ResolvedBackendSpec } from "./normalizeSpec.js";
 import type { ProcessGroupRegistry } from "./processGroups.js";
@@ -29,6 +30,8 @@ export interface BackendHost {
   clientCapabilities: ClientCapabilities;
   /** The log level the client asked for, sent to each backend that logs once it starts; unset: none. */
   loggingLevel: LoggingLevel | undefined;
+  /** The era verdicts of backend commands (see `BackendPoolOptions.eraCacheFile`). */
+  eras: EraCache;
   /** Where the process groups of this pool are recorded, when it was given a folder for them. */
   processGroups: ProcessGroupRegistry | undefined;
   emitState(event: StateChangeEvent): void;
@@ -139,6 +142,7 @@ export class Backend {
         startedAt,
         raw: options.raw,
         onProgress: options.onProgress,
+        inputRequired: options.inputRequired,
       })
       .then(this.#settled, this.#failed);
   }

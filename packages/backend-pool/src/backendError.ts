@@ -30,6 +30,12 @@ export const BackendErrorCode = {
    * Nothing reached the backend, which is untouched.
    */
   BadRequest: "ERR_BACKEND_BAD_REQUEST",
+  /**
+   * A modern backend's `input_required` result could not be fulfilled: the request handler failed on one of its
+   * input requests (`cause` is its error), an input request was malformed, or the result still asked for input
+   * after `MAX_INPUT_REQUIRED_ROUNDS` rounds.
+   */
+  InputFailed: "ERR_BACKEND_INPUT_FAILED",
   /** No backend of that name. */
   Unknown: "ERR_BACKEND_UNKNOWN",
   /** A backend of that name already exists. */

@@ -1,10 +1,16 @@
-import { ErrorCode, Listeners, MAX_TIMER_MS, ProtocolError } from "@mcpware/protocol";
+import { ErrorCode, Listeners, ProtocolError } from "@mcpware/protocol";
 import type { ClientCapabilities, LoggingLevel } from "@mcpware/protocol";
 import { Backend } from "./backend.js";
 import type { BackendHost } from "./backend.js";
 import { BackendError, BackendErrorCode } from "./backendError.js";
+import { EraCache } from "./eraCache.js";
 import { normalizeSpec } from "./normalizeSpec.js";
-import { checkCapabilities, checkLoggingLevel, resolvePoolOptions } from "./poolOptions.js";
+import {
+  checkCapabilities,
+  checkLoggingLevel,
+  checkRequestOptions,
+  resolvePoolOptions,
+} from "./poolOptions.js";
 import { ProcessGroupRegistry } from "./processGroups.js";
 import type {
   BackendDiagnosticEvent,
@@ -23,8 +29,10 @@ import type {
 /**
  * Owns the processes of many MCP servers, keyed by name (unique case-insensitively, matched exactly).
  *
- * - A backend starts on its first request (concurrent first requests share one start): spawn, `initialize`
- *   with the latest protocol version and `clientCapabilities`, `notifications/initialized`.
+ * - A backend starts on its first request (concurrent first requests share one start): spawn, then the
+ *   handshake of its era, found on the same process and remembered per command (`eraCacheFile`): a modern
+ *   (2026-07-28) backend answers `server/discover` and gets the `_meta` envelope on every request; a legacy one
+ *   gets `initialize` with the latest protocol version and `clientCapabilities`, `notifications/initialized`.
  * - Every request has a deadline (`timeoutMs` of the call or the spec) and may carry an `AbortSignal`; on
  *   either the backend gets `notifications/cancelled` and the call rejects at once (ERR_BACKEND_TIMEOUT /
  *   ERR_BACKEND_ABORTED); a late reply is dropped.
@@ -57,26 +65,21 @@ export class BackendPool implements AsyncDisposable {
   readonly #retiring = new Set<Backend>();
 
   constructor(options: BackendPoolOptions = {}) {
-    const { clientInfo, clientCapabilities, instanceId, processGroupsDir } = resolvePoolOptions(options);
+    const { clientInfo, clientCapabilities, instanceId, processGroupsDir, eraCacheFile } =
+      resolvePoolOptions(options);
     if (options.onStderr !== undefined) this.#stderrListeners.add(options.onStderr);
     if (options.onDiagnostic !== undefined) this.#diagnosticListeners.add(options.onDiagnostic);
+    const diagnose = (kind: "cleanup-error" | "cache-error", message: string, error: Error): void =>
+      this.#emit(this.#diagnosticListeners, { backend: "", kind, message, error }, undefined);
     this.#host = {
       instanceId,
       processGroups:
         processGroupsDir === undefined
           ? undefined
           : new ProcessGroupRegistry(processGroupsDir, instanceId, (error) =>
-              this.#emit(
-                this.#diagnosticListeners,
-                {
-                  backend: "",
-                  kind: "cleanup-error",
-                  message: `recording process groups: ${error.message}`,
-                  error,
-                },
-                undefined,
-              ),
+              diagnose("cleanup-error", `recording process groups: ${error.message}`, error),
             ),
+      eras: new EraCache(eraCacheFile, (message, error) => diagnose("cache-error", message, error)),
       clientInfo,
       clientCapabilities,
       loggingLevel: undefined,
@@ -102,7 +105,8 @@ export class BackendPool implements AsyncDisposable {
 
   /**
    * Ask every backend that declares `logging` for log messages at `level` and above (`logging/setLevel`): the
-   * running ones now, the starting ones once ready, every later start right after its handshake. Resolves once the
+   * running ones now, the starting ones once ready, every later start right after its handshake. A modern backend
+   * is sent no request: its requests carry the level in their `_meta` envelope from now on. Resolves once the
    * running ones answered; a backend's failure is a `request-error` diagnostic, never a rejection.
    */
   async setLoggingLevel(level: LoggingLevel): Promise<void> {
@@ -203,8 +207,10 @@ export class BackendPool implements AsyncDisposable {
    * Send a request to a backend, starting it if needed. Resolves with the backend's `result`. Rejects with
    * ERR_BACKEND_UNKNOWN, ERR_POOL_CLOSED, a start error, ERR_BACKEND_TIMEOUT, ERR_BACKEND_ABORTED,
    * ERR_BACKEND_EXITED, ERR_BACKEND_MESSAGE_TOO_LARGE, ERR_BACKEND_REMOVED, or ERR_BACKEND_REMOTE (the
-   * backend's JSON-RPC error as `cause`, a ProtocolError). Params are sent unchanged except for a minted
-   * `_meta.progressToken` when `onProgress` is given without one.
+   * backend's JSON-RPC error as `cause`, a ProtocolError), ERR_BACKEND_INPUT_FAILED (see `inputRequired`). Params
+   * are sent unchanged except for a minted `_meta.progressToken` when `onProgress` is given without one, and, to
+   * a modern backend, the 2026-07-28 `_meta` envelope (methods that era removed are not sent: `ping` and
+   * `logging/setLevel` resolve `{}` at once, others reject with ERR_BACKEND_REMOTE, -32601).
    */
   request<R = unknown>(
     name: string,
@@ -219,15 +225,7 @@ export class BackendPool implements AsyncDisposable {
       if (typeof method !== "string" || method === "") {
         throw new TypeError(`request method must be a non-empty string, got ${String(method)}`);
       }
-      const { timeoutMs } = options;
-      if (
-        timeoutMs !== undefined &&
-        (typeof timeoutMs !== "number" || !(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS))
-      ) {
-        throw new TypeError(
-          `request option "timeoutMs" must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`,
-        );
-      }
+      checkRequestOptions(options);
       return this.#get(name).request(method, params, options) as Promise<R>;
     } catch (error) {
       return Promise.reject(error as Error);
@@ -269,7 +267,8 @@ export class BackendPool implements AsyncDisposable {
   }
 
   /**
-   * Answers backend-to-client requests (sampling, elicitation, roots/list). Without a handler they get
+   * Answers backend-to-client requests (sampling, elicitation, roots/list), and the input requests of a modern
+   * backend's `input_required` results (see `PoolRequestOptions.inputRequired`). Without a handler they get
    * -32601. `ping` is always answered by the pool itself.
    */
   setRequestHandler(handler: BackendRequestHandler | undefined): void {
@@ -303,7 +302,7 @@ export class BackendPool implements AsyncDisposable {
     return this.#readingPaused;
   }
 
-  /** Finish in-flight requests, then stop every backend. Idempotent. */
+  /** Finish in-flight requests, then stop every backend (and finish writing the era cache). Idempotent. */
   close(): Promise<void> {
     if (this.#destroyPromise !== undefined) return this.#destroyPromise;
     if (this.#closePromise === undefined) {
@@ -313,6 +312,7 @@ export class BackendPool implements AsyncDisposable {
         await Promise.all(backends.map((backend) => backend.whenDrained()));
         const reason = new BackendError(BackendErrorCode.PoolClosed, "the backend pool was closed");
         await Promise.all(backends.map((backend) => backend.shutdown(reason, "idle")));
+        await this.#host.eras.flush();
       })();
     }
     return this.#closePromise;
@@ -334,7 +334,7 @@ export class BackendPool implements AsyncDisposable {
       this.#destroyPromise = Promise.all([
         ...backends.map((backend) => backend.shutdown(reason, "idle")),
         this.#closePromise,
-      ]).then(() => {});
+      ]).then(() => this.#host.eras.flush());
     }
     if (options.force !== true) return this.#killPromise ?? this.#destroyPromise;
     if (this.#killPromise === undefined) {

@@ -1,65 +1,30 @@
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import { McpMethod, RequestError, RequestErrorCode, createMcpConnection, isObject } from "@mcpware/protocol";
-import type {
-  CancelSignal,
-  ClientCapabilities,
-  Implementation,
-  InitializeResult,
-  LoggingLevel,
-  McpConnection,
-  ProgressNotificationParams,
-  ServerCapabilities,
+import {
+  McpMethod,
+  ModernMethod,
+  RequestError,
+  RequestErrorCode,
+  createMcpConnection,
+  isObject,
 } from "@mcpware/protocol";
+import type { LoggingLevel, McpConnection, ServerCapabilities } from "@mcpware/protocol";
 import { BackendError, BackendErrorCode } from "./backendError.js";
-import { prepareDockerRun, removeDockerContainer } from "./dockerRun.js";
+import { prepareDockerRun } from "./dockerRun.js";
+import { eraProbeTimeoutMs, runEraHandshake } from "./eraProbe.js";
+import type { EraHandshake, HandshakePlan } from "./eraProbe.js";
+import { ModernSession } from "./modernSession.js";
 import type { PreparedDockerRun } from "./dockerRun.js";
-import type { ResolvedBackendSpec } from "./normalizeSpec.js";
+import type { BackendProcessHost, ProcessRequestOptions } from "./processHost.js";
+import { removeContainer } from "./removeContainer.js";
 import { ProgressRoutes } from "./progressRoutes.js";
 import type { ProgressRoute } from "./progressRoutes.js";
 import { ProcessDeath } from "./processDeath.js";
 import { requestFailureFor } from "./requestErrors.js";
-import { runHandshake } from "./runHandshake.js";
 import { spawnChild } from "./spawnChild.js";
-import type { StderrRing } from "./stderrRing.js";
 import { signalProcessGroup, stopChild } from "./stopChild.js";
-import type { BackendDiagnosticEvent } from "./types.js";
+import type { BackendEra } from "./types.js";
 
-/** What a process reports to the backend that owns it. */
-export interface BackendProcessHost {
-  spec: ResolvedBackendSpec;
-  env: Record<string, string>;
-  instanceId: string;
-  clientInfo: Implementation;
-  readonly clientCapabilities: ClientCapabilities;
-  /** Sent (`logging/setLevel`) right after the handshake to a backend that declares `logging`. */
-  readonly loggingLevel: LoggingLevel | undefined;
-  stderr: StderrRing;
-  onStderrLine(line: string): void;
-  onNotification(method: string, params: unknown): void;
-  onRequest(method: string, params: unknown, signal: AbortSignal): Promise<unknown>;
-  onDiagnostic(event: Omit<BackendDiagnosticEvent, "backend">): void;
-  /** True while the pool's owner wants backend output held back (see `BackendPool.pauseReading`). */
-  isReadingPaused(): boolean;
-  /** Fired once when the process is dead or unusable; `expected` when `stop()` caused it. */
-  onDeath(process: BackendProcess, error: BackendError, expected: boolean): void;
-}
-
-export interface ProcessRequestOptions {
-  /** Aborting it fails the request at once (ERR_BACKEND_ABORTED; the backend is sent `notifications/cancelled`). */
-  signal: CancelSignal | undefined;
-  /**
-   * The deadline (ms): ERR_BACKEND_TIMEOUT when it passes (the backend is sent `notifications/cancelled`). It is
-   * suspended while a request of the backend's, sent during this one, waits for its answer.
-   */
-  timeoutMs: number;
-  /** The longest the request may take in all, suspended time included (ms). */
-  maxTotalMs?: number | undefined;
-  /** When the caller's deadline started (`performance.now()`): errors report the time elapsed since. */
-  startedAt: number;
-  /** Resolve with a `RawJson` of the result (see `RequestOptions.raw` of @mcpware/protocol). */
-  raw?: boolean | undefined;
-  onProgress?: ((progress: ProgressNotificationParams) => void) | undefined;
-}
+export type { BackendProcessHost, ProcessRequestOptions } from "./processHost.js";
 
 /**
  * One running process of a backend: the child, its MCP connection, its pending requests and progress routes.
@@ -81,6 +46,9 @@ export class BackendProcess {
   #killed = false;
   #capabilities: ServerCapabilities | undefined;
   #loggingLevel: LoggingLevel | undefined;
+  #era: BackendEra | undefined;
+  /** Set once a handshake found the backend modern: what its requests go through. */
+  #modern: ModernSession | undefined;
 
   private constructor(
     child: ChildProcessWithoutNullStreams,
@@ -121,6 +89,8 @@ export class BackendProcess {
     this.connection.onError((error) => this.#onConnectionError(error));
     this.connection.onClose(() => this.#onBroken());
     this.connection.onNotification(McpMethod.Progress, (params) => this.#progress.deliver(params));
+    // The opening of this process's own `subscriptions/listen`: plumbing, not news for the pool's listeners.
+    this.connection.onNotification(ModernMethod.SubscriptionsAcknowledged, () => {});
     this.connection.onNotification((method, params) => host.onNotification(method, params));
     this.connection.onRequest((method, params, context) =>
       this.#onBackendRequest(method, params, context.signal),
@@ -182,25 +152,62 @@ export class BackendProcess {
     return this.#death.promise;
   }
 
+  /** The era the handshake found; undefined before it is done. */
+  get era(): BackendEra | undefined {
+    return this.#era;
+  }
+
   /**
-   * The MCP handshake (see {@link runHandshake}). On abort it rejects with the signal's reason and the owner
-   * stops the process. Rejects with ERR_BACKEND_INITIALIZE (error reply, unusable result, unsupported version) or
-   * the process's death error.
+   * The MCP handshake of either era, by `plan` (see {@link runEraHandshake}). A modern backend then has its
+   * `subscriptions/listen` opened and its requests carry the 2026-07-28 envelope; a legacy one is sent the log
+   * level. On abort it rejects with the signal's reason and the owner stops the process. Rejects with
+   * ERR_BACKEND_INITIALIZE (error reply, unusable result, unsupported version) or the process's death error.
    */
-  async initialize(signal: AbortSignal): Promise<InitializeResult> {
-    const result = await runHandshake(this.connection, this.#death, this.#host, signal);
-    this.#capabilities = result.capabilities;
-    const level = this.#host.loggingLevel;
-    // Not awaited: the backend reads it before any request sent after the start, so the start does not wait.
-    if (level !== undefined) void this.setLoggingLevel(level);
-    return result;
+  async handshake(signal: AbortSignal, plan: HandshakePlan): Promise<EraHandshake> {
+    const host = this.#host;
+    const probeTimeoutMs = eraProbeTimeoutMs(host.spec);
+    const outcome = await runEraHandshake(this.connection, this.#death, host, signal, plan, probeTimeoutMs);
+    if (outcome.kind !== "ready") return outcome;
+    this.#era = outcome.era;
+    this.#capabilities = outcome.initialize.capabilities;
+    const level = host.loggingLevel;
+    if (outcome.era === "modern") {
+      this.#modern = this.#openModernSession(this.#capabilities);
+      if (level !== undefined) this.#modern.setLoggingLevel(level);
+      this.#modern.listen();
+    } else if (level !== undefined) {
+      // Not awaited: the backend reads it before any request sent after the start, so the start does not wait.
+      void this.setLoggingLevel(level);
+    }
+    return outcome;
+  }
+
+  #openModernSession(capabilities: ServerCapabilities): ModernSession {
+    const died = new AbortController();
+    void this.#death.promise.then((error) => died.abort(error));
+    const host = this.#host;
+    return new ModernSession(
+      {
+        backend: host.spec.name,
+        connection: this.connection,
+        died: died.signal,
+        send: (method, params, options) => this.#send(method, params, options),
+        answer: (method, params, signal) => host.onRequest(method, params, signal),
+        onDiagnostic: (event) => host.onDiagnostic(event),
+      },
+      capabilities,
+      host.clientCapabilities,
+      host.clientInfo,
+    );
   }
 
   /**
    * Send `logging/setLevel` unless the backend declares no `logging` or already has `level`. Resolves once it
-   * answered; a failure is reported as a diagnostic, never thrown.
+   * answered; a failure is reported as a diagnostic, never thrown. A modern backend is sent nothing: the level goes
+   * into the `_meta` envelope of its later requests.
    */
   async setLoggingLevel(level: LoggingLevel): Promise<void> {
+    if (this.#modern !== undefined) return this.#modern.setLoggingLevel(level);
     if (!this.isAlive || !isObject(this.#capabilities?.logging) || this.#loggingLevel === level) return;
     this.#loggingLevel = level;
     try {
@@ -248,8 +255,15 @@ export class BackendProcess {
    * the deadline passes or the signal aborts, ERR_BACKEND_BAD_REQUEST when the params cannot be sent, or the
    * death error of the process. With `onProgress`, a progress token is minted unless `params._meta.progressToken`
    * is set (see {@link ProgressRoutes}); progress is delivered until the request settles and dropped afterwards.
+   * A modern backend's requests go through its {@link ModernSession} (the envelope, `input_required`).
    */
   request(method: string, params: unknown, options: ProcessRequestOptions): Promise<unknown> {
+    return this.#modern === undefined
+      ? this.#send(method, params, options)
+      : this.#modern.request(method, params, options);
+  }
+
+  #send(method: string, params: unknown, options: ProcessRequestOptions): Promise<unknown> {
     const { startedAt } = options;
     if (this.#death.isBroken || this.#stopping) return this.#death.failRequest(method, startedAt);
     const route = this.#progress.open(params, options.onProgress);
@@ -288,9 +302,12 @@ export class BackendProcess {
     return this.#death.failRequest(method, startedAt);
   }
 
-  /** Send a notification; resolves even if the process is gone (there is nobody to tell). */
+  /**
+   * Send a notification; resolves even if the process is gone (there is nobody to tell). A modern backend is not
+   * sent those its era removed (`notifications/initialized`, `notifications/roots/list_changed`).
+   */
   async notify(method: string, params: unknown): Promise<void> {
-    if (!this.isAlive) return;
+    if (!this.isAlive || this.#modern?.allowsNotification(method) === false) return;
     await this.connection.sendNotification(method, params).catch(() => {});
   }
 
@@ -361,22 +378,5 @@ export class BackendProcess {
       return;
     }
     this.#host.onDiagnostic({ kind: "stream-error", message: error.message, error });
-  }
-}
-
-/** `docker rm -f` of the backend's container (bounded inside `removeDockerContainer`); never rejects. */
-async function removeContainer(docker: PreparedDockerRun, host: BackendProcessHost): Promise<void> {
-  try {
-    await removeDockerContainer(docker.containerName, {
-      dockerCommand: host.spec.command,
-      env: host.env,
-      globalArgs: docker.globalArgs,
-    });
-  } catch (error) {
-    host.onDiagnostic({
-      kind: "cleanup-error",
-      message: `removing container ${docker.containerName} failed`,
-      error: error as Error,
-    });
   }
 }

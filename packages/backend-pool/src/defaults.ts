@@ -60,3 +60,15 @@ export const DEFAULT_MAX_CONSECUTIVE_TIMEOUTS = 3;
 
 /** `clientInfo` sent in each backend's initialize unless the pool is given one. */
 export const DEFAULT_CLIENT_INFO = { name: "mcpware", version: "0.1.0" } as const;
+
+/**
+ * How long the era probe (`server/discover` on a backend whose era is not known yet) waits for a reply before the
+ * backend is taken for a legacy one and sent `initialize` on the same process; never more than half the start
+ * deadline. A legacy server answers an unknown method at once, so only a silent one costs this.
+ */
+export const ERA_PROBE_TIMEOUT_MS = 5_000;
+/**
+ * Rounds of a modern backend's `input_required` results the pool fulfils for one request before it gives up
+ * (ERR_BACKEND_INPUT_FAILED): the cap SDK v2's legacy shim uses.
+ */
+export const MAX_INPUT_REQUIRED_ROUNDS = 8;

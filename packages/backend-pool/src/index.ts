@@ -19,17 +19,21 @@ export {
   DEFAULT_MAX_IN_FLIGHT,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_START_TIMEOUT_MS,
+  ERA_PROBE_TIMEOUT_MS,
   EXIT_SETTLE_MS,
+  MAX_INPUT_REQUIRED_ROUNDS,
   STDERR_RING_BYTES,
   STOP_SIGTERM_GRACE_MS,
   STOP_STDIN_GRACE_MS,
 } from "./defaults.js";
+export { EraCache, defaultEraCacheFile, eraCacheKey } from "./eraCache.js";
 export { RestartGovernor } from "./restartGovernor.js";
 export type { StartDecision } from "./restartGovernor.js";
 export { stopChild } from "./stopChild.js";
 export type { ExitInfo, StopChildOptions } from "./stopChild.js";
 export type {
   BackendDiagnosticEvent,
+  BackendEra,
   BackendInfo,
   BackendNotificationEvent,
   BackendPoolOptions,
@@ -39,6 +43,7 @@ export type {
   BackendState,
   Disposable,
   DockerOptions,
+  InputRequiredMode,
   PoolRequestOptions,
   RestartPolicy,
   SpawnEvent,

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { LOGGING_LEVELS } from "@mcpware/protocol";
+import { LOGGING_LEVELS, MAX_TIMER_MS } from "@mcpware/protocol";
 import type { ClientCapabilities, Implementation, LoggingLevel } from "@mcpware/protocol";
 import { DEFAULT_CLIENT_INFO } from "./defaults.js";
-import type { BackendPoolOptions } from "./types.js";
+import { defaultEraCacheFile } from "./eraCache.js";
+import type { BackendPoolOptions, PoolRequestOptions } from "./types.js";
 
 /** The pool options that shape what backends are told and where the pool keeps its records, checked. */
 export interface ResolvedPoolOptions {
@@ -10,6 +11,8 @@ export interface ResolvedPoolOptions {
   clientCapabilities: ClientCapabilities;
   instanceId: string;
   processGroupsDir: string | undefined;
+  /** The era cache file; undefined: verdicts in memory only. */
+  eraCacheFile: string | undefined;
 }
 
 /** Checks `options` and fills the defaults. Throws a TypeError naming the bad option. */
@@ -37,7 +40,19 @@ export function resolvePoolOptions(options: BackendPoolOptions): ResolvedPoolOpt
       `BackendPool option "processGroupsDir" must be a folder path, got ${String(processGroupsDir)}`,
     );
   }
-  return { clientInfo, clientCapabilities, instanceId, processGroupsDir };
+  const eraCacheFile = options.eraCacheFile ?? defaultEraCacheFile();
+  if (eraCacheFile !== false && (typeof eraCacheFile !== "string" || eraCacheFile === "")) {
+    throw new TypeError(
+      `BackendPool option "eraCacheFile" must be a file path or false, got ${String(eraCacheFile)}`,
+    );
+  }
+  return {
+    clientInfo,
+    clientCapabilities,
+    instanceId,
+    processGroupsDir,
+    eraCacheFile: eraCacheFile === false ? undefined : eraCacheFile,
+  };
 }
 
 /** `capabilities` when it is an object; otherwise a TypeError naming `what`. */
@@ -54,4 +69,22 @@ const LEVELS: ReadonlySet<unknown> = new Set(LOGGING_LEVELS);
 export function checkLoggingLevel(level: unknown): LoggingLevel {
   if (!LEVELS.has(level)) throw new TypeError(`not an MCP log level: ${String(level)}`);
   return level as LoggingLevel;
+}
+
+/** Checks the options of one request (`timeoutMs`, `inputRequired`); throws a TypeError naming the bad one. */
+export function checkRequestOptions(options: PoolRequestOptions): void {
+  const { timeoutMs, inputRequired } = options;
+  if (
+    timeoutMs !== undefined &&
+    (typeof timeoutMs !== "number" || !(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS))
+  ) {
+    throw new TypeError(
+      `request option "timeoutMs" must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`,
+    );
+  }
+  if (inputRequired !== undefined && inputRequired !== "fulfil" && inputRequired !== "return") {
+    throw new TypeError(
+      `request option "inputRequired" must be "fulfil" or "return", got ${String(inputRequired)}`,
+    );
+  }
 }

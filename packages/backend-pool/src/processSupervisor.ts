@@ -4,13 +4,14 @@ import type { BackendHost } from "./backend.js";
 import { BackendError, BackendErrorCode } from "./backendError.js";
 import type { BackendProcess, BackendProcessHost } from "./backendProcess.js";
 import { buildChildEnv } from "./childEnv.js";
+import { eraCacheKey } from "./eraCache.js";
 import type { ResolvedBackendSpec } from "./normalizeSpec.js";
 import { asBackendError, circuitOpenError, failedError } from "./requestErrors.js";
 import { RestartGovernor } from "./restartGovernor.js";
 import { startBackendProcess } from "./startBackendProcess.js";
 import type { StartHost } from "./startBackendProcess.js";
 import type { StderrRing } from "./stderrRing.js";
-import type { BackendInfo, BackendState, StateChangeEvent } from "./types.js";
+import type { BackendEra, BackendInfo, BackendState, StateChangeEvent } from "./types.js";
 
 /**
  * The processes of one backend, one serving at a time, and the backend's state: lazy start shared by concurrent
@@ -33,6 +34,7 @@ export class ProcessSupervisor {
   #startPromise: Promise<BackendProcess> | undefined;
   #stopPromise: Promise<void> | undefined;
   #initialize: InitializeResult | undefined;
+  #era: BackendEra | undefined;
   #attempts = 0;
   #lastError: BackendError | undefined;
   #consecutiveTimeouts = 0;
@@ -58,6 +60,8 @@ export class ProcessSupervisor {
       governor: this.#governor,
       processHost: this.#processHost(buildChildEnv(spec.env, { inheritEnv: spec.inheritEnv })),
       stderr,
+      eras: host.eras,
+      eraKey: eraCacheKey(spec.command, spec.args),
       circuitError: (retryAtMs) => this.#circuitError(retryAtMs),
       failedError: () => this.#failedError(),
       onStarting: () => {
@@ -72,8 +76,13 @@ export class ProcessSupervisor {
           host.emitSpawn({ backend: spec.name, pid: process.pid, containerName: process.containerName });
         }
       },
+      onProbeExited: (process) => {
+        if (this.#startingProcess === process) this.#startingProcess = undefined;
+        this.#trackStop(this.#stopProcess(process, undefined));
+      },
       onReady: (process, initialize) => {
         this.#initialize = initialize;
+        this.#era = process.era;
         this.#process = process;
         if (host.isReadingPaused()) process.setReadingPaused(true);
         this.#startingProcess = undefined;
@@ -100,6 +109,7 @@ export class ProcessSupervisor {
       state: this.#state,
       pid: (this.#process ?? this.#startingProcess)?.pid,
       protocolVersion: init?.protocolVersion,
+      era: this.#era,
       serverInfo: init?.serverInfo,
       capabilities: init?.capabilities,
       instructions: init?.instructions,

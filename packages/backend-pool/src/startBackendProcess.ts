@@ -4,6 +4,8 @@ import { anySignal } from "./anySignal.js";
 import { BackendError, BackendErrorCode } from "./backendError.js";
 import { BackendProcess } from "./backendProcess.js";
 import type { BackendProcessHost } from "./backendProcess.js";
+import type { EraCache } from "./eraCache.js";
+import type { EraHandshake } from "./eraProbe.js";
 import type { ResolvedBackendSpec } from "./normalizeSpec.js";
 import { asBackendError } from "./requestErrors.js";
 import type { RestartGovernor, StartDecision } from "./restartGovernor.js";
@@ -20,6 +22,9 @@ export interface StartHost {
   readonly governor: RestartGovernor;
   readonly processHost: BackendProcessHost;
   readonly stderr: StderrRing;
+  /** The era verdicts of the pool, and this backend's key in them. */
+  readonly eras: EraCache;
+  readonly eraKey: string;
   /** ERR_BACKEND_CIRCUIT_OPEN, for a circuit that opened during the backoff. */
   circuitError(retryAtMs: number): BackendError;
   /** ERR_BACKEND_FAILED, for a restart budget spent during the backoff. */
@@ -28,6 +33,8 @@ export interface StartHost {
   onStarting(): void;
   /** The process was spawned; its handshake comes next. */
   onSpawned(process: BackendProcess): void;
+  /** The process exited while its era was probed: it is to be stopped, and is no failure of the start. */
+  onProbeExited(process: BackendProcess): void;
   /** The handshake is done: the process serves from now on. */
   onReady(process: BackendProcess, initialize: InitializeResult): void;
   /** The start failed with `error`; `process`, if it was spawned, is to be stopped. */
@@ -36,10 +43,18 @@ export interface StartHost {
 
 /**
  * One start of a backend under its restart governor: wait out the backoff (`wait`), then spawn the process and
- * run its handshake within `startTimeoutMs`. Resolves with the ready process. Rejects with the lifetime's reason
- * as a BackendError (ERR_BACKEND_REMOVED, ERR_POOL_CLOSED), ERR_BACKEND_CIRCUIT_OPEN, ERR_BACKEND_START_TIMEOUT,
- * the BackendError the spawn or the handshake failed with (ERR_BACKEND_SPAWN, ERR_BACKEND_INITIALIZE, the death
- * error of a process that died while starting), or ERR_BACKEND_INITIALIZE wrapping anything else.
+ * run its handshake within `startTimeoutMs`. Resolves with the ready process.
+ *
+ * The handshake follows the backend's known era (the pool's era cache): a known-legacy backend gets `initialize`,
+ * a known-modern one `server/discover`; an unknown one is probed on the same process (`server/discover`, then
+ * `initialize` after an error or silence). A process that exits during the probe is replaced once by one started
+ * as legacy (one more start attempt, no backoff, no failure counted), and the verdict is remembered: never twice.
+ * The verdict is recorded once the process is ready; a refused `initialize` forgets it (the next start probes).
+ *
+ * Rejects with the lifetime's reason as a BackendError (ERR_BACKEND_REMOVED, ERR_POOL_CLOSED),
+ * ERR_BACKEND_CIRCUIT_OPEN, ERR_BACKEND_START_TIMEOUT, the BackendError the spawn or the handshake failed with
+ * (ERR_BACKEND_SPAWN, ERR_BACKEND_INITIALIZE, the death error of a process that died while starting), or
+ * ERR_BACKEND_INITIALIZE wrapping anything else.
  */
 export async function startBackendProcess(decision: AllowedStart, host: StartHost): Promise<BackendProcess> {
   const { spec, lifetime, governor } = host;
@@ -58,18 +73,35 @@ export async function startBackendProcess(decision: AllowedStart, host: StartHos
   const linked = anySignal([startTimeout.signal, lifetime]);
   const signal = linked.signal;
   let process: BackendProcess | undefined;
-  try {
-    process = await BackendProcess.spawn(host.processHost);
-    host.onSpawned(process);
+  const spawn = async (): Promise<BackendProcess> => {
+    const spawned = await BackendProcess.spawn(host.processHost);
+    process = spawned;
+    host.onSpawned(spawned);
     if (signal.aborted) throw lifetime.aborted ? lifetime.reason : new Error("start timeout");
-    const init = await process.initialize(signal);
+    return spawned;
+  };
+  try {
+    const known = await host.eras.lookup(host.eraKey);
+    let ready = await spawn();
+    let handshake: EraHandshake = await ready.handshake(signal, known ?? "probe");
+    if (handshake.kind === "exited-on-probe") {
+      // It cannot take `server/discover` (a legacy server that exits on an unknown method): once, as legacy.
+      host.eras.record(host.eraKey, "legacy");
+      host.onProbeExited(ready);
+      process = undefined;
+      host.onStarting();
+      ready = await spawn();
+      handshake = await ready.handshake(signal, "legacy");
+    }
     // Died right after answering (its death was ignored while starting): a failed start like any other.
-    if (!process.isAlive) throw await process.death;
+    if (handshake.kind !== "ready" || !ready.isAlive) throw await ready.death;
+    host.eras.record(host.eraKey, handshake.era);
     governor.recordReady(Date.now());
-    host.onReady(process, init);
-    return process;
+    host.onReady(ready, handshake.initialize);
+    return ready;
   } catch (thrown) {
     const error = startError(thrown, host, startTimeout.signal.aborted);
+    if (error.code === BackendErrorCode.Initialize) host.eras.forget(host.eraKey);
     host.onFailed(process, error);
     throw error;
   } finally {

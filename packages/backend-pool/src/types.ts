@@ -84,6 +84,19 @@ export interface DockerOptions {
   allowPrivileged?: boolean;
 }
 
+/**
+ * The MCP era a backend speaks: `modern` (2026-07-28: `server/discover`, a `_meta` envelope on every request, no
+ * handshake and no server→client requests) or `legacy` (the `initialize` handshake, 2025-11-25 and before).
+ */
+export type BackendEra = "modern" | "legacy";
+
+/**
+ * What the pool does with an `input_required` result of a modern backend (on `tools/call`, `prompts/get`,
+ * `resources/read`): `fulfil` answers its input requests through the pool's request handler and retries until the
+ * result is complete; `return` hands it back as it is.
+ */
+export type InputRequiredMode = "fulfil" | "return";
+
 export type BackendState =
   "idle" | "starting" | "ready" | "stopping" | "crashed" | "circuit-open" | "failed" | "removed";
 
@@ -93,7 +106,14 @@ export interface BackendInfo {
   description: string | undefined;
   state: BackendState;
   pid: number | undefined;
+  /** For a modern backend "2026-07-28"; otherwise the version its `initialize` result named. */
   protocolVersion: string | undefined;
+  /**
+   * The era its last handshake found (kept while it is stopped); undefined until the first handshake is done. A
+   * modern backend's `protocolVersion`, `serverInfo`, `capabilities` and `instructions` come from its
+   * `server/discover` result.
+   */
+  era: BackendEra | undefined;
   serverInfo: Implementation | undefined;
   capabilities: ServerCapabilities | undefined;
   instructions: string | undefined;
@@ -125,6 +145,18 @@ export interface PoolRequestOptions {
    * token set without `onProgress` has its progress delivered to `onNotification` listeners instead.
    */
   onProgress?: (progress: ProgressNotificationParams) => void;
+  /**
+   * For a modern backend's `input_required` result (`tools/call`, `prompts/get`, `resources/read`). Default
+   * `"fulfil"`: each of its `inputRequests` (elicitation/create, sampling/createMessage, roots/list) goes to the
+   * pool's request handler (see `setRequestHandler`) as a backend request would, those of a round in parallel,
+   * then the request is sent again with the original params plus `inputResponses` and the `requestState`, until
+   * the result is complete (at most `MAX_INPUT_REQUIRED_ROUNDS` rounds, then ERR_BACKEND_INPUT_FAILED; a handler
+   * that fails fails the request with ERR_BACKEND_INPUT_FAILED naming the input request, its error as `cause`).
+   * Time spent waiting for the handler does not count against `timeoutMs` (it does against `maxCallDurationMs`).
+   * `"return"`: the result is handed back as it is (a `RawJson` with `raw`), for a caller serving a modern client
+   * that fulfils it itself. Legacy backends never return such results.
+   */
+  inputRequired?: InputRequiredMode | undefined;
 }
 
 export interface StateChangeEvent {
@@ -181,7 +213,8 @@ export interface BackendDiagnosticEvent {
    * `stream-error`: any other error reading or writing the backend's pipes;
    * `listener-error`: a listener or the request handler threw;
    * `cleanup-error`: stopping the process or removing its container failed;
-   * `request-error`: a request the pool sends on its own (`logging/setLevel`) failed.
+   * `request-error`: a request the pool sends on its own (`logging/setLevel`, `subscriptions/listen`) failed;
+   * `cache-error`: the era cache file could not be read (damaged: ignored) or written (the verdicts stay in memory).
    */
   kind:
     | "stdout-noise"
@@ -189,7 +222,8 @@ export interface BackendDiagnosticEvent {
     | "stream-error"
     | "listener-error"
     | "cleanup-error"
-    | "request-error";
+    | "request-error"
+    | "cache-error";
   message: string;
   count?: number;
   error?: Error;
@@ -215,6 +249,14 @@ export interface BackendPoolOptions {
   processGroupsDir?: string;
   /** Receives diagnostics (stdout noise, listener errors, …). Same as `pool.onDiagnostic(listener)`. */
   onDiagnostic?: (event: BackendDiagnosticEvent) => void;
+  /**
+   * Where the era verdicts of backend commands are kept across runs (a small JSON file keyed by a hash of command,
+   * args and docker image), so a backend's era is probed once, not at every start: a known-legacy backend gets
+   * `initialize` at once, a known-modern one `server/discover`. Default `defaultEraCacheFile()`
+   * (`<cache dir>/mcpware/eras.json`); `false`: verdicts are kept in memory only, for this pool's lifetime. A
+   * damaged or unwritable file never stops a backend (a `cache-error` diagnostic).
+   */
+  eraCacheFile?: string | false;
 }
 
 export type { Disposable };

@@ -261,8 +261,19 @@ async function discoverOne(
   const outcome = await listTools(context, backend, signal);
   const state =
     unavailableReason(context, backend) === undefined ? stateOf(context, backend.name) : "unavailable";
-  if (outcome.list === undefined) return { ...base, state, error: outcome.error, tools: [] };
-  return { ...base, state, tools: describeTools(outcome.list, full) };
+  const era = eraOf(context, backend.name);
+  const known = era === undefined ? base : { ...base, era };
+  if (outcome.list === undefined) return { ...known, state, error: outcome.error, tools: [] };
+  return { ...known, state, tools: describeTools(outcome.list, full) };
+}
+
+function eraOf(context: GatewayContext, name: string): DiscoveredBackend["era"] {
+  try {
+    const info = context.pool.info(name);
+    return info.era === undefined ? undefined : { era: info.era, protocolVersion: info.protocolVersion };
+  } catch {
+    return undefined;
+  }
 }
 
 function stateOf(context: GatewayContext, name: string): string {

@@ -23,6 +23,8 @@ export interface DiscoveredBackend {
   description?: string;
   /** A pool state, or "unavailable" when the backend cannot run. */
   state: string;
+  /** The MCP era its last start found (`modern`: 2026-07-28), with the protocol version it speaks. */
+  era?: { era: "modern" | "legacy"; protocolVersion: string | undefined };
   error?: string;
   tools: DiscoveredTool[];
 }

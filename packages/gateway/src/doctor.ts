@@ -9,6 +9,7 @@ import {
   sweepOrphanProcessGroups,
 } from "@mcpware/backend-pool";
 import { checkCommand, findCommand } from "./checkCommand.js";
+import { checkEras } from "./doctorEras.js";
 import { ConfigError } from "./configError.js";
 import { processGroupsDir, stateDir } from "./stateDir.js";
 import { DEFAULT_PINNING_MODE, PinStore } from "./toolPins.js";
@@ -89,6 +90,7 @@ export async function runDoctor(
       checks.push(await checkCommand(backend.name, backend.spec.command, backend.spec, env, platform));
     }
     checks.push(...checkPins(config, env));
+    checks.push(...(await checkEras(config, env)));
   }
   checks.push(await checkOrphans(env));
 

@@ -115,6 +115,9 @@ export function registerServerHandlers(
           signal: bridged.signal,
           sendProgress: bridged.sendProgress,
           onForward: bridged.onForward,
+          // A 2026-07-28 backend's input_required goes to this client as it is: it answers it itself.
+          inputRequired: "return",
+          extraParams: bridged.extraParams,
         }),
       );
     }

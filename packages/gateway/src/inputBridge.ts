@@ -6,7 +6,7 @@ import type {
   ProgressNotificationParams,
   ProgressToken,
 } from "@mcpware/protocol";
-import { ErrorCode, McpMethod, ProtocolError, ResultType, isObject } from "@mcpware/protocol";
+import { ErrorCode, McpMethod, ProtocolError, RawJson, ResultType, isObject } from "@mcpware/protocol";
 import type { Logger } from "./logger.js";
 import type { RequestStateCodec, RequestStatePayload } from "./requestState.js";
 import { requestDigest } from "./requestState.js";
@@ -17,6 +17,8 @@ export interface BridgedRun {
   readonly sendProgress: (progress: ProgressNotificationParams) => void;
   /** Called with the backend's name just before the backend is called. */
   readonly onForward: (backend: string) => void;
+  /** A retry of a 2026-07-28 backend's own `input_required`: the client's answers and the backend's state. */
+  readonly extraParams: Record<string, unknown> | undefined;
 }
 
 /** A backend's request waiting for the modern client's answer, which comes with the retry. */
@@ -92,13 +94,28 @@ export class InputBridge {
   ): Promise<unknown> {
     const digest = requestDigest(McpMethod.ToolsCall, params.name, params.arguments);
     const state = params.requestState;
-    if (state !== undefined) {
-      const payload = this.codec.open(state);
-      const call = payload === undefined ? undefined : this.#calls.get(payload.call);
-      if (call === undefined || call.digest !== digest || call.connection !== connection)
-        throw invalidState();
-      return this.#resume(call, params.inputResponses, request, progressTokenOf(params));
+    if (state === undefined) return this.#start(connection, digest, params, request, run, undefined);
+    const payload = this.codec.open(state);
+    if (payload === undefined || payload.digest !== digest) throw invalidState();
+    if (payload.backend !== undefined) {
+      // The backend asked itself: it gets the client's answers and its own state back, in a new call.
+      const extra: Record<string, unknown> = { inputResponses: params.inputResponses ?? {} };
+      if (payload.backend.state !== undefined) extra.requestState = payload.backend.state;
+      return this.#start(connection, digest, params, request, run, extra);
     }
+    const call = this.#calls.get(payload.call);
+    if (call === undefined || call.connection !== connection) throw invalidState();
+    return this.#resume(call, params.inputResponses, request, progressTokenOf(params));
+  }
+
+  #start(
+    connection: McpConnection,
+    digest: string,
+    params: Record<string, unknown>,
+    request: IncomingRequestContext,
+    run: (bridged: BridgedRun) => Promise<unknown>,
+    extraParams: Record<string, unknown> | undefined,
+  ): Promise<unknown> {
     const call = new BridgedCall(connection, digest);
     this.#calls.set(call.id, call);
     const waiting = this.#wait(call, request, progressTokenOf(params));
@@ -112,11 +129,30 @@ export class InputBridge {
           .catch(() => {});
       },
       onForward: (backend) => (call.backend = backend),
+      extraParams,
     }).then(
-      (value) => this.#settle(call, { value }),
+      (value) => this.#settle(call, { value: this.#ownState(value, digest) }),
       (error: unknown) => this.#settle(call, { error }),
     );
     return waiting;
+  }
+
+  /**
+   * A 2026-07-28 backend's `input_required` result goes to the client as it is, but with mcpware's state in
+   * place of the backend's (which it carries): the retry must come back here to find its way to the backend.
+   */
+  #ownState(value: unknown, digest: string): unknown {
+    let result = value;
+    if (value instanceof RawJson) {
+      if (!value.text.includes(`"${ResultType.InputRequired}"`)) return value;
+      result = value.value;
+    }
+    if (!isObject(result) || result.resultType !== ResultType.InputRequired) return value;
+    const backendState = typeof result.requestState === "string" ? { state: result.requestState } : {};
+    return {
+      ...result,
+      requestState: this.codec.mint({ call: "", digest, backend: backendState }),
+    };
   }
 
   /**

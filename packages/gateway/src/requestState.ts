@@ -11,8 +11,11 @@ export interface RequestStatePayload {
   readonly digest: string;
   /** When it expires (ms since the epoch). */
   readonly expires: number;
-  /** A modern backend's own `requestState`, handed back to it on the retry. */
-  readonly backendState?: string;
+  /**
+   * Set when a 2026-07-28 backend itself answered `input_required`: the retry goes to it again, with the
+   * client's `inputResponses` and (when it gave one) its own `requestState`, which is this.
+   */
+  readonly backend?: { readonly state?: string };
 }
 
 /**

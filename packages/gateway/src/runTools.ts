@@ -48,23 +48,25 @@ export async function runTools(
 
 /** The table, then the error of each backend that failed, in full. */
 function renderTable(backends: readonly DiscoveredBackend[]): string {
-  const rows: string[][] = [["BACKEND", "STATE", "TOOL", "DESCRIPTION"]];
+  const rows: string[][] = [["BACKEND", "STATE", "ERA", "TOOL", "DESCRIPTION"]];
   const errors: string[] = [];
   for (const backend of backends) {
+    const era =
+      backend.era === undefined ? "-" : `${backend.era.era} ${backend.era.protocolVersion ?? ""}`.trimEnd();
     if (backend.error !== undefined) {
-      rows.push([backend.name, backend.state, "-", "(error: see below)"]);
+      rows.push([backend.name, backend.state, era, "-", "(error: see below)"]);
       errors.push(`\n${backend.error}\n`);
       continue;
     }
-    if (backend.tools.length === 0) rows.push([backend.name, backend.state, "-", "(no tools)"]);
+    if (backend.tools.length === 0) rows.push([backend.name, backend.state, era, "-", "(no tools)"]);
     for (const tool of backend.tools)
-      rows.push([backend.name, backend.state, tool.name, oneLine(tool.description ?? "")]);
+      rows.push([backend.name, backend.state, era, tool.name, oneLine(tool.description ?? "")]);
   }
-  const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows
     .map((row) =>
       row
-        .map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell))
+        .map((cell, column) => (column < 4 ? cell.padEnd(widths[column]!) : cell))
         .join("  ")
         .trimEnd(),
     )

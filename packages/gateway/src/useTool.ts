@@ -1,4 +1,5 @@
 import { BackendError, BackendErrorCode } from "@mcpware/backend-pool";
+import type { InputRequiredMode } from "@mcpware/backend-pool";
 import type {
   CallToolResult,
   CancelSignal,
@@ -34,6 +35,14 @@ export interface UseToolOptions {
   audience?: Audience | undefined;
   /** Called with the backend's name just before `tools/call` is sent to it (the input bridge's cue). */
   onForward?: ((backend: string) => void) | undefined;
+  /**
+   * What the pool does with a 2026-07-28 backend's `input_required` result: answer it through the client relay
+   * (`"fulfil"`, the default: for a client that takes requests) or hand it back (`"return"`: for a 2026-07-28
+   * client, which answers it itself).
+   */
+  inputRequired?: InputRequiredMode | undefined;
+  /** Members added to the `tools/call` params: a retry's `inputResponses` and the backend's `requestState`. */
+  extraParams?: Record<string, unknown> | undefined;
 }
 
 /** Parsed use_tool arguments. */
@@ -109,7 +118,11 @@ export async function useTool(
     );
   }
 
-  const params: JsonObject = { name: tool.name, arguments: request.args };
+  const params: JsonObject = {
+    name: tool.name,
+    arguments: request.args,
+    ...(options.extraParams as JsonObject),
+  };
   const { progressToken, sendProgress } = options;
   let settled = false;
   const relay =
@@ -145,6 +158,7 @@ export async function useTool(
       timeoutMs: remainingMs,
       raw: true,
       onProgress: relay,
+      ...(options.inputRequired === undefined ? {} : { inputRequired: options.inputRequired }),
     });
     // Resource links in the result: where their URIs are read (a scan for one substring, no parse).
     context.catalogRelay?.learnResourceLinks(backend.name, result.text);

@@ -41,7 +41,14 @@ describe("BackendPool restart backoff", () => {
     await turns(20);
     await clock.tickAsync(BACKOFF_MS / 2);
     await turns(20);
-    expect(log, "nothing started during the backoff").to.deep.equal(["starting", "spawn", "crashed"]);
+    // The first start probes the era: the process exits during the probe, so it is started once more, as legacy
+    // (remembered: the later start spawns once).
+    expect(log, "nothing started during the backoff").to.deep.equal([
+      "starting",
+      "spawn",
+      "spawn",
+      "crashed",
+    ]);
     log.push("half the backoff passed");
     const respawned = nextEvent<SpawnEvent>(
       (listener) => pool.onSpawn(listener),
@@ -53,6 +60,7 @@ describe("BackendPool restart backoff", () => {
     expect(await second).to.include({ code: BackendErrorCode.Exited, backend: "exitsAtOnce" });
     expect(log).to.deep.equal([
       "starting",
+      "spawn",
       "spawn",
       "crashed",
       "half the backoff passed",

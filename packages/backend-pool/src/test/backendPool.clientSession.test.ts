@@ -152,7 +152,9 @@ describe("BackendPool: the client side of the session", () => {
         expect(await initializeCapabilitiesOf(second.file)).to.deep.equal([
           { sampling: {}, elicitation: { form: {}, url: {} } },
         ]);
+        // Its era unknown, it was probed first (a legacy server: -32601).
         expect(await methodsOf(first.file)).to.deep.equal([
+          "server/discover",
           "initialize",
           "notifications/initialized",
           "echo",
@@ -215,6 +217,7 @@ describe("BackendPool: the client side of the session", () => {
         for (const { spec, file } of [added, later]) {
           expect(await pool.request(spec.name, "echo", { n: 1 })).to.deep.equal({ echo: { n: 1 } });
           expect(await methodsOf(file), spec.name).to.deep.equal([
+            "server/discover",
             "initialize",
             "notifications/initialized",
             "logging/setLevel",
@@ -260,7 +263,12 @@ describe("BackendPool: the client side of the session", () => {
         await pool.request("running", "echo", {});
         await pool.request("later", "echo", {});
         for (const file of [running.file, later.file]) {
-          expect(await methodsOf(file)).to.deep.equal(["initialize", "notifications/initialized", "echo"]);
+          expect(await methodsOf(file)).to.deep.equal([
+            "server/discover",
+            "initialize",
+            "notifications/initialized",
+            "echo",
+          ]);
         }
         expect(diagnostics.filter((event) => event.kind === "request-error")).to.deep.equal([]);
       });

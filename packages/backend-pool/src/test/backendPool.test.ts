@@ -466,7 +466,7 @@ describe("BackendPool", () => {
     });
 
     it("is disposable with await using semantics", async () => {
-      const pool = new BackendPool();
+      const pool = new BackendPool({ eraCacheFile: false });
       pool.onSpawn((event) => harness.pids.add(event.pid));
       pool.add(fixtureSpec("echo"));
       await pool.request("echo", "echo", {});

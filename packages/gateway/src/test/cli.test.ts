@@ -143,19 +143,29 @@ describe("mcpware command line", function () {
     expect(result.stdout).to.include("MCPWARE_TEST_NOPE");
   });
 
-  it("tools prints every backend's tools as a table", async () => {
+  it("tools prints every backend's tools and era as a table", async () => {
     const dir = await harness.temp();
     const file = await dir.writeJson("config.json", {
-      backends: { everything: backends.everything(), f: backends.fixture() },
+      backends: {
+        everything: backends.everything(),
+        f: backends.fixture(),
+        modern: backends.modern(dir.file("modern.jsonl")),
+      },
     });
     const result = await mcpware(["tools", "--config", file, "--log-level", "error"]);
     expect(result.code, result.stderr).to.equal(0);
     const lines = result.stdout.trim().split("\n");
-    expect(lines[0]).to.match(/^BACKEND\s+STATE\s+TOOL\s+DESCRIPTION$/);
-    expect(lines.some((line) => /^everything\s+ready\s+get-tiny-image\s/.test(line))).to.equal(true);
-    expect(lines.some((line) => /^f\s+ready\s+echo\s+Returns the text it is given\.$/.test(line))).to.equal(
-      true,
-    );
+    expect(lines[0]).to.match(/^BACKEND\s+STATE\s+ERA\s+TOOL\s+DESCRIPTION$/);
+    expect(
+      lines.some((line) => /^everything\s+ready\s+legacy 2025-11-25\s+get-tiny-image\s/.test(line)),
+    ).to.equal(true);
+    expect(
+      lines.some((line) => /^f\s+ready\s+legacy \S+\s+echo\s+Returns the text it is given\.$/.test(line)),
+    ).to.equal(true);
+    expect(
+      lines.some((line) => /^modern\s+ready\s+modern 2026-07-28\s+greet\s/.test(line)),
+      result.stdout,
+    ).to.equal(true);
   });
 
   it("call prints one tool's result, and exits with 1 on an error result", async () => {

@@ -5,7 +5,9 @@ import type { Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
+import { BackendPool, defaultEraCacheFile } from "@mcpware/backend-pool";
 import { runDoctor } from "../doctor.js";
+import { MODERN_SERVER, TEST_SERVER } from "./helpers/e2e.js";
 
 interface DoctorRun {
   status: number;
@@ -70,6 +72,29 @@ describe("runDoctor", () => {
   }
 
   const dockerBackend = { command: "docker", args: ["run", "-i", "--rm", "mcp/fetch"] };
+
+  it("shows each backend's era as the pool remembers it, without starting any", async () => {
+    const cacheHome = path.join(dir, "cache");
+    const backends = {
+      modern: { command: process.execPath, args: [MODERN_SERVER, path.join(dir, "modern.jsonl")] },
+      legacy: { command: process.execPath, args: [TEST_SERVER] },
+      unseen: { command: process.execPath, args: [TEST_SERVER, "--page-size", "2"] },
+    };
+    const pool = new BackendPool({ eraCacheFile: defaultEraCacheFile({ XDG_CACHE_HOME: cacheHome }) });
+    try {
+      for (const name of ["modern", "legacy"] as const) {
+        pool.add({ name, ...backends[name] });
+        await pool.start(name);
+      }
+    } finally {
+      await pool.close();
+    }
+    const { output } = await doctor(await writeConfig({ backends }), { XDG_CACHE_HOME: cacheHome });
+    expect(row(output, "era modern"), output).to.include("2026-07-28 (modern");
+    expect(row(output, "era legacy"), output).to.include("legacy (initialize");
+    expect(row(output, "era unseen"), output).to.include("not known yet");
+    expect(row(output, "era modern")!.startsWith("-"), "information, never a failure").to.equal(true);
+  });
 
   it("passes when the socket, the CLI, the engine, the commands and the variables are all there", async () => {
     await fakeDocker(true);

@@ -16,7 +16,9 @@ export type FixtureName =
   | "ignoresSigterm"
   | "spawnsGrandchild"
   | "floodsStderr"
-  | "closesStdin";
+  | "closesStdin"
+  | "recordsMessages"
+  | "modernServer";
 
 export function fixturePath(name: FixtureName): string {
   return fileURLToPath(new URL(`../fixtures/${name}.js`, import.meta.url));

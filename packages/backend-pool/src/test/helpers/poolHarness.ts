@@ -1,4 +1,7 @@
-/** Pools for tests: each is destroyed after the test, and every process it spawned must be gone. */
+/**
+ * Pools for tests: each is destroyed after the test, and every process it spawned must be gone. Their era verdicts
+ * stay in memory (`eraCacheFile: false`) unless a test gives a file.
+ */
 import { expect } from "chai";
 import { BackendPool } from "../../backendPool.js";
 import type { BackendPoolOptions } from "../../types.js";
@@ -24,7 +27,8 @@ export function usePoolHarness(): PoolHarness {
   return {
     pids,
     create(options) {
-      const pool = new BackendPool(options);
+      // Never the user's era cache: in memory unless the test names a file.
+      const pool = new BackendPool({ eraCacheFile: false, ...options });
       pools.push(pool);
       pool.onSpawn((event) => pids.add(event.pid));
       return pool;

@@ -18,6 +18,19 @@ export const BIN = fileURLToPath(new URL("../../bin.js", import.meta.url));
 export const TEST_SERVER = fileURLToPath(new URL("../fixtures/testServer.js", import.meta.url));
 /** The SDK-based fixture for what is relayed besides tool calls (built). */
 export const RELAY_SERVER = fileURLToPath(new URL("../fixtures/relayServer.js", import.meta.url));
+/**
+ * A dual-era MCP server on the official SDK v2 (the backend pool's fixture, built): `echo`, `greet` (asks for a
+ * name through input_required), `add_tool`. Its first argument is a file it appends every line it reads to.
+ */
+export const MODERN_SERVER = path.join(
+  REPO_ROOT,
+  "packages",
+  "backend-pool",
+  "dist",
+  "test",
+  "fixtures",
+  "modernServer.js",
+);
 export const EVERYTHING_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "mcp-server-everything");
 export const MEMORY_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "mcp-server-memory");
 export const FILESYSTEM_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "mcp-server-filesystem");
@@ -32,7 +45,7 @@ process.once("exit", () => rmSync(TEST_STATE_DIR, { recursive: true, force: true
 /** The environment given to the gateway: enough to run node and the npm bins, nothing else. */
 export function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = { MCPWARE_STATE_DIR: TEST_STATE_DIR };
-  for (const name of ["PATH", "HOME", "LANG", "TMPDIR"]) {
+  for (const name of ["PATH", "HOME", "LANG", "TMPDIR", "XDG_CACHE_HOME"]) {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
   }
@@ -57,6 +70,11 @@ export const backends = {
     args: [RELAY_SERVER, "--name", name],
     description: "the relay fixture",
     ...extra,
+  }),
+  modern: (recordFile: string) => ({
+    command: process.execPath,
+    args: [MODERN_SERVER, recordFile],
+    description: "a 2026-07-28 server",
   }),
   fixture: (args: string[] = [], extra: Record<string, unknown> = {}) => ({
     command: process.execPath,
