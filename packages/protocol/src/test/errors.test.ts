@@ -11,6 +11,8 @@ describe("errors", () => {
       InternalError: -32603,
       ResourceNotFound: -32002,
       UrlElicitationRequired: -32042,
+      MissingRequiredClientCapability: -32021,
+      UnsupportedProtocolVersion: -32022,
     });
   });
 
