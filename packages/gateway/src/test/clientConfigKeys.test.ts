@@ -174,6 +174,7 @@ describe("MCP clients' config files", () => {
       "pinning",
       "mode",
       "start",
+      "inputRequiredTtl",
       ...CLIENT_TOP_LEVEL_KEYS.keys(),
     ]);
     const backend = Object.keys(schema.$defs.backendFields!.properties);

@@ -81,9 +81,9 @@ describe("gateway server (end to end over stdio)", function () {
     controller.abort();
   });
 
-  it("answers unknown methods, server/discover included, with -32601", async () => {
+  it("answers unknown methods with -32601", async () => {
     const session = await harness.start({ backends: { f: backends.fixture() } });
-    for (const method of ["server/discover", "tasks/list", "no/such/method"]) {
+    for (const method of ["tasks/list", "no/such/method"]) {
       const error = await session.client.request({ method, params: {} }, EmptyResultSchema).then(
         () => undefined,
         (caught: unknown) => caught as { code: number },

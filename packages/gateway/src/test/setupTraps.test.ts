@@ -105,6 +105,6 @@ describe("setup traps (end to end)", function () {
     expect(version.stdout.trim()).to.equal(VERSION);
     const tools = await runIn(dir.path, mcpware, ["tools", "everything", "--config", DEMO_CONFIG]);
     expect(tools.code, tools.stderr).to.equal(0);
-    expect(tools.stdout).to.match(/^everything +ready +echo /m);
+    expect(tools.stdout).to.match(/^everything +ready +legacy \S+ +echo /m);
   });
 });
