@@ -5,6 +5,7 @@ import { BackendError, BackendErrorCode } from "./backendError.js";
 import { BackendProcess } from "./backendProcess.js";
 import type { BackendProcessHost } from "./backendProcess.js";
 import type { EraCache } from "./eraCache.js";
+import type { BackendEra } from "./types.js";
 import type { EraHandshake } from "./eraProbe.js";
 import type { ResolvedBackendSpec } from "./normalizeSpec.js";
 import { asBackendError } from "./requestErrors.js";
@@ -80,8 +81,9 @@ export async function startBackendProcess(decision: AllowedStart, host: StartHos
     if (signal.aborted) throw lifetime.aborted ? lifetime.reason : new Error("start timeout");
     return spawned;
   };
+  let known: BackendEra | undefined;
   try {
-    const known = await host.eras.lookup(host.eraKey);
+    known = await host.eras.lookup(host.eraKey);
     let ready = await spawn();
     let handshake: EraHandshake = await ready.handshake(signal, known ?? "probe");
     if (handshake.kind === "exited-on-probe") {
@@ -101,7 +103,9 @@ export async function startBackendProcess(decision: AllowedStart, host: StartHos
     return ready;
   } catch (thrown) {
     const error = startError(thrown, host, startTimeout.signal.aborted);
-    if (error.code === BackendErrorCode.Initialize) host.eras.forget(host.eraKey);
+    // A refused initialize, or any failed start of a backend believed modern (the same command may now run an
+    // older, legacy release: `npx pkg`, `image:latest`): the next start probes again.
+    if (error.code === BackendErrorCode.Initialize || known === "modern") host.eras.forget(host.eraKey);
     host.onFailed(process, error);
     throw error;
   } finally {

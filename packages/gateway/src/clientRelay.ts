@@ -123,6 +123,7 @@ export class ClientRelay implements Disposable {
     const session = this.#sessions.get(connection);
     if (session === undefined) return;
     session.capabilities = isObject(capabilities) ? (capabilities as ClientCapabilities) : {};
+    session.modern = false;
     // The newest session last: the one backend requests go to.
     this.#sessions.delete(connection);
     this.#sessions.set(connection, session);
@@ -139,10 +140,10 @@ export class ClientRelay implements Disposable {
   modernRequest(connection: McpConnection, envelope: ModernEnvelope): void {
     const session = this.#sessions.get(connection);
     if (session === undefined) return;
-    const first = session.capabilities === undefined;
+    const first = session.capabilities === undefined || !session.modern;
+    if (first) this.initialize(connection, envelope.capabilities);
     session.capabilities = envelope.capabilities;
     session.modern = true;
-    if (first) this.initialize(connection, envelope.capabilities);
   }
 
   /**

@@ -237,6 +237,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         },
       });
       connections.add(connection);
+      // The client closed its end: its subscriptions/listen requests are answered, so none holds the exit.
+      input.once("end", () => connection.closeSubscriptions());
       relay.attach(connection);
       registerServerHandlers(connection, context, {
         version,
@@ -312,10 +314,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     },
     close() {
       closing ??= (async () => {
-        for (const connection of connections) {
-          connection.closeSubscriptions();
-          connection.dispose();
-        }
+        for (const connection of connections) connection.closeSubscriptions();
+        // Their results are written before the connections go (a turn of the event loop).
+        if (connections.size > 0) await new Promise((resolve) => setImmediate(resolve));
+        for (const connection of connections) connection.dispose();
         connections.clear();
         stateSubscription.dispose();
         relay.dispose();

@@ -118,7 +118,8 @@ async function answerQuery(
   if (search === undefined) searches.set(context, (search = new ToolSearch()));
   const hits = search.search(searched, query);
   if (hits.length === 0) {
-    const backends = await describeBackends(context, undefined, signal);
+    // The overview of where it searched: no backend outside `backend_name` is started for it.
+    const backends = await Promise.all(scope.map((backend) => discoverOne(context, backend, false, signal)));
     const within = scope.length === 1 ? `"${scope[0]!.name}"` : plural(searched.length, "backend");
     const head =
       `No tool in ${within} matches "${query}". Try other words (what the tool does, or an argument's ` +

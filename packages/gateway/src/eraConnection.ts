@@ -105,7 +105,10 @@ export class EraConnection implements McpConnection {
   #serve(method: string, params: unknown, request: IncomingRequestContext, handle: () => unknown): unknown {
     const meta = isObject(params) && isObject(params._meta) ? params._meta : undefined;
     const version = meta?.[MetaKey.ProtocolVersion];
-    if (version === undefined) return handle();
+    if (version === undefined) {
+      if (method === McpMethod.Initialize) this.#modern = false;
+      return handle();
+    }
     const envelope = checkEnvelope(meta!, version);
     if (REMOVED_IN_MODERN_ERA.has(method)) {
       throw new ProtocolError(
@@ -113,10 +116,13 @@ export class EraConnection implements McpConnection {
         `Method not found: ${method} (removed in ${version})`,
       );
     }
-    const first = !this.#modern;
-    this.#modern = true;
     envelopes.set(request, envelope);
-    this.hooks.onModernRequest(this, envelope, first, method);
+    // The era probe alone does not make the client modern: it may go on with `initialize` on this connection.
+    if (method !== McpMethod.ServerDiscover) {
+      const first = !this.#modern;
+      this.#modern = true;
+      this.hooks.onModernRequest(this, envelope, first, method);
+    }
     if (envelope.logLevel !== undefined) this.#logRequests.set(request.id, envelope.logLevel);
     let result: unknown;
     try {

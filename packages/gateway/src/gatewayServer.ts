@@ -108,7 +108,8 @@ export function registerServerHandlers(
     if (options.isClosing()) return errorResult("mcpware is shutting down; no new calls are accepted.");
     if (aggregate === undefined && call.name === DISCOVER_TOOL_NAME)
       return discoverBackendTools(context, call.arguments, request.signal);
-    if (options.bridge !== undefined && modernEnvelopeOf(request) !== undefined) {
+    const envelope = modernEnvelopeOf(request);
+    if (options.bridge !== undefined && envelope !== undefined) {
       // A 2026-07-28 client takes no requests: what a backend asks during the call comes back as input_required.
       return options.bridge.call(connection, call, request, (bridged) =>
         runTool(call, {
@@ -118,6 +119,8 @@ export function registerServerHandlers(
           // A 2026-07-28 backend's input_required goes to this client as it is: it answers it itself.
           inputRequired: "return",
           extraParams: bridged.extraParams,
+          // A 2026-07-28 backend logs only for a request that asks: the client's level goes with its call.
+          meta: envelope.logLevel === undefined ? undefined : { [MetaKey.LogLevel]: envelope.logLevel },
         }),
       );
     }

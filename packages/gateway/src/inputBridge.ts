@@ -8,7 +8,7 @@ import type {
 } from "@mcpware/protocol";
 import { ErrorCode, McpMethod, ProtocolError, RawJson, ResultType, isObject } from "@mcpware/protocol";
 import type { Logger } from "./logger.js";
-import type { RequestStateCodec, RequestStatePayload } from "./requestState.js";
+import type { RequestStateCodec } from "./requestState.js";
 import { requestDigest } from "./requestState.js";
 
 /** What a bridged call's runner is given: the call's own signal, where its progress goes, who it calls. */
@@ -51,6 +51,8 @@ class BridgedCall {
   timer: NodeJS.Timeout | undefined;
   flushing = false;
   sequence = 0;
+  /** The nonce of the state of the latest `input_required`: only that state resumes the call. */
+  stateNonce: string | undefined;
 
   constructor(
     readonly connection: McpConnection,
@@ -75,6 +77,9 @@ function invalidState(): ProtocolError {
  */
 export class InputBridge {
   readonly #calls = new Map<string, BridgedCall>();
+  readonly #clientIds = new WeakMap<McpConnection, string>();
+  /** Nonces of the states used, until they expire: each state opens once. */
+  readonly #used = new Map<string, number>();
 
   constructor(
     readonly codec: RequestStateCodec,
@@ -96,7 +101,14 @@ export class InputBridge {
     const state = params.requestState;
     if (state === undefined) return this.#start(connection, digest, params, request, run, undefined);
     const payload = this.codec.open(state);
-    if (payload === undefined || payload.digest !== digest) throw invalidState();
+    if (
+      payload === undefined ||
+      payload.digest !== digest ||
+      payload.client !== this.#clientId(connection) ||
+      !this.#burn(payload.nonce, payload.expires)
+    ) {
+      throw invalidState();
+    }
     if (payload.backend !== undefined) {
       // The backend asked itself: it gets the client's answers and its own state back, in a new call.
       const extra: Record<string, unknown> = { inputResponses: params.inputResponses ?? {} };
@@ -104,8 +116,27 @@ export class InputBridge {
       return this.#start(connection, digest, params, request, run, extra);
     }
     const call = this.#calls.get(payload.call);
-    if (call === undefined || call.connection !== connection) throw invalidState();
+    // Only the state of the call's latest round opens it.
+    if (call === undefined || call.connection !== connection || call.stateNonce !== payload.nonce) {
+      throw invalidState();
+    }
     return this.#resume(call, params.inputResponses, request, progressTokenOf(params));
+  }
+
+  /** A random id per client connection, bound into its states. */
+  #clientId(connection: McpConnection): string {
+    let id = this.#clientIds.get(connection);
+    if (id === undefined) this.#clientIds.set(connection, (id = randomUUID()));
+    return id;
+  }
+
+  /** Marks a state's nonce used; false when it already was (a replay). Expired nonces are dropped. */
+  #burn(nonce: string, expires: number): boolean {
+    const now = Date.now();
+    for (const [used, until] of this.#used) if (until <= now) this.#used.delete(used);
+    if (this.#used.has(nonce)) return false;
+    this.#used.set(nonce, expires);
+    return true;
   }
 
   #start(
@@ -119,21 +150,26 @@ export class InputBridge {
     const call = new BridgedCall(connection, digest);
     this.#calls.set(call.id, call);
     const waiting = this.#wait(call, request, progressTokenOf(params));
-    run({
-      signal: call.controller.signal,
-      sendProgress: (progress) => {
-        const token = call.waiter?.progressToken;
-        if (token === undefined) return;
-        connection
-          .sendNotification(McpMethod.Progress, { ...progress, progressToken: token })
-          .catch(() => {});
-      },
-      onForward: (backend) => (call.backend = backend),
-      extraParams,
-    }).then(
-      (value) => this.#settle(call, { value: this.#ownState(value, digest) }),
-      (error: unknown) => this.#settle(call, { error }),
-    );
+    // A runner that throws at once (an unknown tool) settles the call like one that rejects.
+    Promise.resolve()
+      .then(() =>
+        run({
+          signal: call.controller.signal,
+          sendProgress: (progress) => {
+            const token = call.waiter?.progressToken;
+            if (token === undefined) return;
+            connection
+              .sendNotification(McpMethod.Progress, { ...progress, progressToken: token })
+              .catch(() => {});
+          },
+          onForward: (backend) => (call.backend = backend),
+          extraParams,
+        }),
+      )
+      .then(
+        (value) => this.#settle(call, { value: this.#ownState(value, digest, connection) }),
+        (error: unknown) => this.#settle(call, { error }),
+      );
     return waiting;
   }
 
@@ -141,7 +177,7 @@ export class InputBridge {
    * A 2026-07-28 backend's `input_required` result goes to the client as it is, but with mcpware's state in
    * place of the backend's (which it carries): the retry must come back here to find its way to the backend.
    */
-  #ownState(value: unknown, digest: string): unknown {
+  #ownState(value: unknown, digest: string, connection: McpConnection): unknown {
     let result = value;
     if (value instanceof RawJson) {
       if (!value.text.includes(`"${ResultType.InputRequired}"`)) return value;
@@ -151,7 +187,12 @@ export class InputBridge {
     const backendState = typeof result.requestState === "string" ? { state: result.requestState } : {};
     return {
       ...result,
-      requestState: this.codec.mint({ call: "", digest, backend: backendState }),
+      requestState: this.codec.mint({
+        call: "",
+        client: this.#clientId(connection),
+        digest,
+        backend: backendState,
+      }).state,
     };
   }
 
@@ -261,7 +302,12 @@ export class InputBridge {
             ? { method: parked.method }
             : { method: parked.method, params: parked.params };
       }
-      const payload: Omit<RequestStatePayload, "expires"> = { call: call.id, digest: call.digest };
+      const minted = this.codec.mint({
+        call: call.id,
+        client: this.#clientId(call.connection),
+        digest: call.digest,
+      });
+      call.stateNonce = minted.nonce;
       call.waiter = undefined;
       waiter.release();
       call.timer = setTimeout(
@@ -273,7 +319,7 @@ export class InputBridge {
       waiter.resolve({
         resultType: ResultType.InputRequired,
         inputRequests,
-        requestState: this.codec.mint(payload),
+        requestState: minted.state,
       });
     });
   }

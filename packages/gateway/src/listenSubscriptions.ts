@@ -47,6 +47,10 @@ export class ListenSubscriptions {
     const asked = Array.isArray(filter.resourceSubscriptions) ? filter.resourceSubscriptions : [];
     for (const uri of asked) {
       if (typeof uri !== "string") continue;
+      if (this.#held(uri)) {
+        uris.add(uri); // Another listen of this client holds it already.
+        continue;
+      }
       try {
         await this.callHandler(McpMethod.ResourcesSubscribe, { uri }, request);
         uris.add(uri);
@@ -75,6 +79,7 @@ export class ListenSubscriptions {
         () => {
           this.#subscriptions.delete(request.id);
           for (const uri of uris) {
+            if (this.#held(uri)) continue; // Still wanted by another listen.
             Promise.resolve(this.callHandler(McpMethod.ResourcesUnsubscribe, { uri }, request)).catch(
               () => {},
             );
@@ -85,6 +90,12 @@ export class ListenSubscriptions {
       );
       this.#send(ModernMethod.SubscriptionsAcknowledged, { notifications: granted }, request.id);
     });
+  }
+
+  /** Whether a listen of this client subscribed to `uri`. */
+  #held(uri: string): boolean {
+    for (const subscription of this.#subscriptions.values()) if (subscription.uris.has(uri)) return true;
+    return false;
   }
 
   /** Sends a list change or resource update to each subscription that asked for it. */

@@ -3,10 +3,17 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypt
 /** How long a client has to retry an `input_required` result (ms) by default: then its call is cancelled. */
 export const DEFAULT_INPUT_REQUIRED_TTL_MS = 300_000;
 
+/** Longest `requestState` accepted (characters): room for a backend's own state inside one of ours. */
+const MAX_STATE_LENGTH = 262_144;
+
 /** What a `requestState` says once its signature and expiry were checked. */
 export interface RequestStatePayload {
   /** The parked call it names. */
   readonly call: string;
+  /** The client connection it was given to (a random id per connection): no other client may use it. */
+  readonly client: string;
+  /** Random, per state: a state is used once (see `InputBridge`). */
+  readonly nonce: string;
   /** A digest of the request it belongs to (method, tool name and arguments): a retry must repeat them. */
   readonly digest: string;
   /** When it expires (ms since the epoch). */
@@ -28,14 +35,21 @@ export class RequestStateCodec {
 
   constructor(readonly ttlMs: number = DEFAULT_INPUT_REQUIRED_TTL_MS) {}
 
-  mint(payload: Omit<RequestStatePayload, "expires">, now = Date.now()): string {
-    const body = Buffer.from(JSON.stringify({ ...payload, expires: now + this.ttlMs })).toString("base64url");
-    return `${body}.${this.#sign(body)}`;
+  /** A new state for `payload`, and its nonce. */
+  mint(
+    payload: Omit<RequestStatePayload, "expires" | "nonce">,
+    now = Date.now(),
+  ): { state: string; nonce: string } {
+    const nonce = randomBytes(16).toString("base64url");
+    const body = Buffer.from(JSON.stringify({ ...payload, nonce, expires: now + this.ttlMs })).toString(
+      "base64url",
+    );
+    return { state: `${body}.${this.#sign(body)}`, nonce };
   }
 
   /** The payload of a state this process minted and that has not expired; undefined for anything else. */
   open(state: unknown, now = Date.now()): RequestStatePayload | undefined {
-    if (typeof state !== "string" || state.length > 8_192) return undefined;
+    if (typeof state !== "string" || state.length > MAX_STATE_LENGTH) return undefined;
     const dot = state.indexOf(".");
     if (dot <= 0) return undefined;
     const body = state.slice(0, dot);
@@ -44,7 +58,14 @@ export class RequestStateCodec {
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     try {
       const payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as RequestStatePayload;
-      if (typeof payload.call !== "string" || typeof payload.digest !== "string") return undefined;
+      if (
+        typeof payload.call !== "string" ||
+        typeof payload.digest !== "string" ||
+        typeof payload.client !== "string" ||
+        typeof payload.nonce !== "string"
+      ) {
+        return undefined;
+      }
       return typeof payload.expires === "number" && payload.expires > now ? payload : undefined;
     } catch {
       return undefined;

@@ -43,6 +43,8 @@ export interface UseToolOptions {
   inputRequired?: InputRequiredMode | undefined;
   /** Members added to the `tools/call` params: a retry's `inputResponses` and the backend's `requestState`. */
   extraParams?: Record<string, unknown> | undefined;
+  /** Members added to the `_meta` sent to the backend (a 2026-07-28 client's log level). */
+  meta?: Record<string, unknown> | undefined;
 }
 
 /** Parsed use_tool arguments. */
@@ -133,7 +135,12 @@ export async function useTool(
           if (settled) return;
           sendProgress(progressToken === undefined ? progress : { ...progress, progressToken });
         };
-  if (progressToken !== undefined) params._meta = { progressToken };
+  if (progressToken !== undefined || options.meta !== undefined) {
+    params._meta = {
+      ...(options.meta as JsonObject),
+      ...(progressToken === undefined ? {} : { progressToken }),
+    };
+  }
   // Checked first: serializing the arguments of every call only to drop the line costs CPU on the hot path.
   if (context.logger.isDebugEnabled) {
     context.logger.debug(

@@ -200,4 +200,25 @@ describe("BackendPool era detection", () => {
     expect(await recordedMethods(backend.file)).to.deep.equal(["server/discover", ...LEGACY_HANDSHAKE]);
     expect((await storedEras())[key]?.era).to.equal("legacy");
   });
+
+  it("forgets a modern verdict when that start fails, so the next start probes again", async () => {
+    // The same command now runs a legacy release that exits on server/discover (`npx pkg`, `image:latest`).
+    const backend = legacy("changed", "--exit-on-discover");
+    const key = eraCacheKey(backend.spec.command, backend.spec.args!);
+    await mkdir(path.dirname(cacheFile), { recursive: true });
+    await writeFile(cacheFile, JSON.stringify({ version: 1, eras: { [key]: { era: "modern", at: 1 } } }));
+    const pool = createPool();
+    pool.add(backend.spec);
+    let failure: unknown;
+    await pool.start("changed").catch((error: unknown) => (failure = error));
+    expect(failure, "the start planned as modern fails").to.be.instanceOf(Error);
+    await pool.close();
+    expect((await storedEras())[key], "the verdict is forgotten").to.equal(undefined);
+    // A later pool probes: the backend exits on the probe, runs once more as legacy, and is remembered so.
+    const later = createPool();
+    later.add(backend.spec);
+    expect(await later.start("changed")).to.include({ era: "legacy", state: "ready" });
+    await later.close();
+    expect((await storedEras())[key]?.era).to.equal("legacy");
+  });
 });

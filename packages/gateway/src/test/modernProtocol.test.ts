@@ -157,7 +157,13 @@ describe("MCP 2026-07-28 on the wire (raw JSON-RPC)", function () {
         .replace(/"call":"[^"]+"/, '"call":"someone-else"'),
     ).toString("base64url");
     const attempts: [string, Record<string, unknown>][] = [
-      ["forged", { ...call, requestState: `${body}.${signature!.slice(0, -2)}AA` }],
+      [
+        "forged",
+        {
+          ...call,
+          requestState: `${body}.${signature!.slice(0, -1)}${signature!.endsWith("A") ? "B" : "A"}`,
+        },
+      ],
       ["altered", { ...call, requestState: `${altered}.${signature}` }],
       ["garbage", { ...call, requestState: "not-a-state" }],
       ["another call's", { ...useTool("everything", "echo", { message: "x" }), requestState: state }],
@@ -223,6 +229,22 @@ describe("MCP 2026-07-28 on the wire (raw JSON-RPC)", function () {
     const answered = (await gateway.reply(2)).result as Record<string, unknown>;
     expect(answered.resultType).to.equal("complete");
     expect(JSON.stringify(answered.content)).to.include("teal");
+    // A state opens once: the same retry again is a replay.
+    gateway.send(
+      request(
+        "replay",
+        "tools/call",
+        {
+          ...useTool("relay", "ask", { kind: "sampling", text: "colour?" }),
+          requestState: asked.requestState,
+          inputResponses: {
+            [key]: { role: "assistant", content: { type: "text", text: "teal" }, model: "m" },
+          },
+        },
+        envelope(capabilities),
+      ),
+    );
+    expect((await gateway.reply("replay")).error).to.deep.include({ code: -32602 });
 
     const roots = useTool("relay", "ask", { kind: "roots" });
     gateway.send(request(5, "tools/call", roots, envelope(capabilities)));
@@ -261,6 +283,64 @@ describe("MCP 2026-07-28 on the wire (raw JSON-RPC)", function () {
     const logs = notifications(gateway, "notifications/message");
     expect(logs).to.have.length(2);
     expect(logs[0]!.params).to.include({ level: "error" });
+  });
+
+  it("serves an initialize client on a connection that was probed first, and refuses an unknown tool", async () => {
+    const gateway = await start({ backends: { relay: backends.relay("one") } });
+    gateway.send(request("server-discover-probe-1", "server/discover"));
+    await gateway.reply("server-discover-probe-1");
+    gateway.send({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-11-25",
+        capabilities: { elicitation: {} },
+        clientInfo: { name: "x", version: "1" },
+      },
+    });
+    expect((await gateway.reply(1)).result).to.have.property("protocolVersion", "2025-11-25");
+    gateway.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    // A legacy client: the backend's elicitation is a real request to it, not an input_required result.
+    gateway.send({
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: useTool("relay", "ask", { kind: "elicit" }),
+    });
+    expect(
+      await waitFor(() =>
+        gateway.lines.some(
+          (line) => (JSON.parse(line) as { method?: string }).method === "elicitation/create",
+        ),
+      ),
+    ).to.equal(true);
+    const asked = gateway.lines
+      .map((line) => JSON.parse(line) as { id?: number; method?: string })
+      .find((message) => message.method === "elicitation/create")!;
+    gateway.send({ jsonrpc: "2.0", id: asked.id, result: { action: "accept", content: { answer: "Ada" } } });
+    expect(JSON.stringify((await gateway.reply(2)).result)).to.include("Ada");
+
+    const modern = await start({ backends: { relay: backends.relay("one") } });
+    modern.send(request(1, "tools/call", { name: "no_such_tool", arguments: {} }));
+    expect((await modern.reply(1)).error).to.have.property("code", -32602);
+  });
+
+  it("answers an open subscriptions/listen when the client closes its end", async () => {
+    const gateway = await start({ backends: { everything: backends.everything() } });
+    gateway.send(request("listen:0", "subscriptions/listen", { notifications: { toolsListChanged: true } }));
+    expect(
+      await waitFor(() => notifications(gateway, "notifications/subscriptions/acknowledged").length === 1),
+    ).to.equal(true);
+    gateway.child.stdin.end();
+    expect((await gateway.exited).code).to.equal(0);
+    const answer = gateway.lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((message) => message.id === "listen:0");
+    expect(answer?.result).to.deep.equal({
+      resultType: "complete",
+      _meta: { [SUBSCRIPTION_KEY]: "listen:0" },
+    });
   });
 
   it("serves subscriptions/listen: acknowledged, then resource updates stamped with its id", async () => {

@@ -7,12 +7,23 @@ describe("requestState and resultType", () => {
   it("opens only the states this codec minted, unaltered and unexpired", () => {
     const codec = new RequestStateCodec(1_000);
     const digest = requestDigest("tools/call", "use_tool", { a: 1 });
-    const state = codec.mint({ call: "c1", digest }, 10_000);
-    expect(codec.open(state, 10_500)).to.deep.include({ call: "c1", digest, expires: 11_000 });
+    const { state, nonce } = codec.mint({ call: "c1", client: "k", digest }, 10_000);
+    expect(codec.open(state, 10_500)).to.deep.include({
+      call: "c1",
+      client: "k",
+      digest,
+      nonce,
+      expires: 11_000,
+    });
+    expect(codec.mint({ call: "c1", client: "k", digest }, 10_000).nonce, "a nonce per state").to.not.equal(
+      nonce,
+    );
     expect(codec.open(state, 11_000), "expired").to.equal(undefined);
     expect(new RequestStateCodec(1_000).open(state, 10_500), "another process's key").to.equal(undefined);
     const [body, signature] = state.split(".");
-    const other = Buffer.from(JSON.stringify({ call: "c2", digest, expires: 99_000 })).toString("base64url");
+    const other = Buffer.from(
+      JSON.stringify({ call: "c2", client: "k", digest, nonce, expires: 99_000 }),
+    ).toString("base64url");
     expect(codec.open(`${other}.${signature}`, 10_500), "altered payload").to.equal(undefined);
     expect(codec.open(`${body}.`, 10_500), "no signature").to.equal(undefined);
     for (const junk of [undefined, 42, "", ".", "x".repeat(10_000)])
