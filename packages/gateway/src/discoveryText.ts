@@ -68,6 +68,28 @@ export async function renderOverview(
     `${plural(backends.length, "backend")}, ${plural(toolCount, "tool")}. Find tools for a task: ` +
     `${DISCOVER_TOOL_NAME} {"query": "<a few words>"}. ${NEXT_STEP}`;
   const full = [head, ...backends.map(fullBlock)].join("\n\n");
+  // Counting tokens costs far more than building the text: a text once fitted is remembered.
+  const key = `${budget}\n${full}`;
+  const known = fittedOverviews.get(key);
+  if (known !== undefined) return known;
+  const fitted = await fitOverview(backends, budget, head, full);
+  if (fittedOverviews.size >= MAX_FITTED_OVERVIEWS) {
+    fittedOverviews.delete(fittedOverviews.keys().next().value as string);
+  }
+  fittedOverviews.set(key, fitted);
+  return fitted;
+}
+
+/** Overviews already fitted to their budget, by budget and full text; the oldest go first past the cap. */
+const fittedOverviews = new Map<string, string>();
+const MAX_FITTED_OVERVIEWS = 16;
+
+async function fitOverview(
+  backends: readonly DiscoveredBackend[],
+  budget: number,
+  head: string,
+  full: string,
+): Promise<string> {
   if (await fitsTokenBudget(full, budget)) return full;
   const summaryHead = `${head}\nSummarised to fit ${budget} tokens: use query or backend_name for the tools.`;
   const blocks = backends.map(summaryBlock);
