@@ -6,22 +6,30 @@ import { EraCache, defaultEraCacheFile, eraCacheKey } from "../eraCache.js";
 
 describe("eraCache", () => {
   describe("defaultEraCacheFile", () => {
+    // Folders made up for the test, built from the temp folder: no machine's own paths.
+    const home = path.posix.join(tmpdir(), "era-home");
+    const cacheHome = path.posix.join(tmpdir(), "era-cache");
+
     it("is under $XDG_CACHE_HOME when it is an absolute path, else ~/.cache", () => {
-      expect(defaultEraCacheFile({ XDG_CACHE_HOME: "/var/cache/me" }, "linux", "/home/me")).to.equal(
-        "/var/cache/me/mcpware/eras.json",
+      expect(defaultEraCacheFile({ XDG_CACHE_HOME: cacheHome }, "linux", home)).to.equal(
+        path.posix.join(cacheHome, "mcpware", "eras.json"),
       );
-      expect(defaultEraCacheFile({ XDG_CACHE_HOME: "relative" }, "linux", "/home/me")).to.equal(
-        "/home/me/.cache/mcpware/eras.json",
+      expect(defaultEraCacheFile({ XDG_CACHE_HOME: "relative" }, "linux", home)).to.equal(
+        path.posix.join(home, ".cache", "mcpware", "eras.json"),
       );
-      expect(defaultEraCacheFile({}, "darwin", "/Users/me")).to.equal("/Users/me/.cache/mcpware/eras.json");
+      expect(defaultEraCacheFile({}, "darwin", home)).to.equal(
+        path.posix.join(home, ".cache", "mcpware", "eras.json"),
+      );
     });
 
     it("is under %LOCALAPPDATA% on Windows", () => {
-      expect(
-        defaultEraCacheFile({ LOCALAPPDATA: "C:\\Users\\me\\AppData\\Local" }, "win32", "C:\\Users\\me"),
-      ).to.equal("C:\\Users\\me\\AppData\\Local\\mcpware\\eras.json");
-      expect(defaultEraCacheFile({}, "win32", "C:\\Users\\me")).to.equal(
-        "C:\\Users\\me\\AppData\\Local\\mcpware\\eras.json",
+      const profile = path.win32.join("X:\\", "profile");
+      const local = path.win32.join(profile, "AppData", "Local");
+      expect(defaultEraCacheFile({ LOCALAPPDATA: local }, "win32", profile)).to.equal(
+        path.win32.join(local, "mcpware", "eras.json"),
+      );
+      expect(defaultEraCacheFile({}, "win32", profile)).to.equal(
+        path.win32.join(local, "mcpware", "eras.json"),
       );
     });
   });
