@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { ModernSession } from "./helpers/modernClient.js";
 import { connectModern } from "./helpers/modernClient.js";
-import { backends, textOf, useHarness, useToolRequest } from "./helpers/e2e.js";
+import { backends, markedLines, textOf, useHarness, useToolRequest } from "./helpers/e2e.js";
 
 /** The JSON-RPC methods a backend read, in order (from its record file: one message per line). */
 async function methodsRead(file: string): Promise<string[]> {
@@ -12,12 +12,6 @@ async function methodsRead(file: string): Promise<string[]> {
     .split("\n")
     .filter((line) => line !== "")
     .map((line) => String((JSON.parse(line) as { method?: unknown }).method ?? "(reply)"));
-}
-
-/** The lines of a fixture's marker file that start with `prefix`. */
-async function marked(file: string, prefix: string): Promise<string[]> {
-  const text = await readFile(file, "utf8").catch(() => "");
-  return text.split("\n").filter((line) => line.startsWith(prefix));
 }
 
 describe("2026-07-28 backends behind mcpware, and the era each backend speaks", function () {
@@ -107,11 +101,11 @@ describe("2026-07-28 backends behind mcpware, and the era each backend speaks", 
       }
       await session.close();
       // Probed once, in the first round only.
-      expect(await marked(polite, "unknown server/discover"), `round ${round}`).to.have.length(1);
-      expect(await marked(fragile, "unknown server/discover"), `round ${round}`).to.have.length(1);
+      expect(await markedLines(polite, "unknown server/discover"), `round ${round}`).to.have.length(1);
+      expect(await markedLines(fragile, "unknown server/discover"), `round ${round}`).to.have.length(1);
       // The fragile one: started again without a probe in round 1 (two starts), then once per round.
-      expect(await marked(fragile, "started"), `round ${round}`).to.have.length(round + 1);
-      expect(await marked(polite, "started"), `round ${round}`).to.have.length(round);
+      expect(await markedLines(fragile, "started"), `round ${round}`).to.have.length(round + 1);
+      expect(await markedLines(polite, "started"), `round ${round}`).to.have.length(round);
     }
   });
 });

@@ -2,12 +2,7 @@ import type { Client } from "@modelcontextprotocol/client";
 import { expect } from "chai";
 import type { ModernSession, Negotiation } from "./helpers/modernClient.js";
 import { connectModern } from "./helpers/modernClient.js";
-import { backends, textOf, useHarness } from "./helpers/e2e.js";
-
-const use = (backend: string, tool: string, args: Record<string, unknown> = {}) => ({
-  name: "use_tool",
-  arguments: { backend_server: backend, server_tool: tool, tool_arguments: args },
-});
+import { backends, textOf, useHarness, useToolRequest as use } from "./helpers/e2e.js";
 
 describe("an MCP 2026-07-28 client (official SDK v2) through mcpware to legacy backends", function () {
   this.timeout(90_000);

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { existsSync, readFileSync } from "node:fs";
 import type { RawGateway } from "./helpers/e2e.js";
-import { backends, descendantsOf, spawnGateway, useHarness, waitFor } from "./helpers/e2e.js";
+import { backends, descendantsOf, spawnGateway, useHarness, useToolRequest, waitFor } from "./helpers/e2e.js";
 
 const VERSION_KEY = "io.modelcontextprotocol/protocolVersion";
 const CAPABILITIES_KEY = "io.modelcontextprotocol/clientCapabilities";
@@ -27,11 +27,6 @@ function request(
 ) {
   return { jsonrpc: "2.0", id, method, params: { ...params, _meta: meta } };
 }
-
-const useTool = (backend: string, tool: string, args: Record<string, unknown> = {}) => ({
-  name: "use_tool",
-  arguments: { backend_server: backend, server_tool: tool, tool_arguments: args },
-});
 
 /** The notifications the gateway wrote so far, parsed. */
 function notifications(gateway: RawGateway, method: string): Record<string, unknown>[] {
@@ -128,7 +123,7 @@ describe("MCP 2026-07-28 on the wire (raw JSON-RPC)", function () {
     gateway.send(request(7, "tools/list"));
     const listed = (await gateway.reply(7)).result as Record<string, unknown>;
     expect(listed).to.include({ resultType: "complete", ttlMs: 0, cacheScope: "private" });
-    gateway.send(request(8, "tools/call", useTool("everything", "echo", { message: "hi" })));
+    gateway.send(request(8, "tools/call", useToolRequest("everything", "echo", { message: "hi" })));
     const echoed = (await gateway.reply(8)).result as Record<string, unknown>;
     expect(echoed).to.deep.include({ resultType: "complete", content: [{ type: "text", text: "Echo: hi" }] });
     // Resource not found is -32602 in 2026-07-28 (it was -32002).
@@ -142,7 +137,7 @@ describe("MCP 2026-07-28 on the wire (raw JSON-RPC)", function () {
       "debug",
     ]);
     const capabilities = { elicitation: { form: {} } };
-    const call = useTool("everything", "trigger-elicitation-request");
+    const call = useToolRequest("everything", "trigger-elicitation-request");
     gateway.send(request(1, "tools/call", call, envelope(capabilities)));
     const first = (await gateway.reply(1)).result as Record<string, unknown>;
     expect(first.resultType).to.equal("input_required");
@@ -166,7 +161,7 @@ describe("MCP 2026-07-28 on the wire (raw JSON-RPC)", function () {
       ],
       ["altered", { ...call, requestState: `${altered}.${signature}` }],
       ["garbage", { ...call, requestState: "not-a-state" }],
-      ["another call's", { ...useTool("everything", "echo", { message: "x" }), requestState: state }],
+      ["another call's", { ...useToolRequest("everything", "echo", { message: "x" }), requestState: state }],
     ];
     let id = 2;
     for (const [what, params] of attempts) {
@@ -201,52 +196,25 @@ describe("MCP 2026-07-28 on the wire (raw JSON-RPC)", function () {
   it("bridges sampling and roots requests too, and sends logs only for a request that asked for them", async () => {
     const gateway = await start({ backends: { relay: backends.relay("one") } });
     const capabilities = { sampling: {}, roots: {} };
-    gateway.send(
-      request(
-        1,
-        "tools/call",
-        useTool("relay", "ask", { kind: "sampling", text: "colour?" }),
-        envelope(capabilities),
-      ),
-    );
+    const sampling = useToolRequest("relay", "ask", { kind: "sampling", text: "colour?" });
+    gateway.send(request(1, "tools/call", sampling, envelope(capabilities)));
     const asked = (await gateway.reply(1)).result as Record<string, unknown>;
     const [key, input] = Object.entries(asked.inputRequests as Record<string, { method: string }>)[0]!;
     expect(input.method).to.equal("sampling/createMessage");
-    gateway.send(
-      request(
-        2,
-        "tools/call",
-        {
-          ...useTool("relay", "ask", { kind: "sampling", text: "colour?" }),
-          requestState: asked.requestState,
-          inputResponses: {
-            [key]: { role: "assistant", content: { type: "text", text: "teal" }, model: "m" },
-          },
-        },
-        envelope(capabilities),
-      ),
-    );
+    const retry = {
+      ...sampling,
+      requestState: asked.requestState,
+      inputResponses: { [key]: { role: "assistant", content: { type: "text", text: "teal" }, model: "m" } },
+    };
+    gateway.send(request(2, "tools/call", retry, envelope(capabilities)));
     const answered = (await gateway.reply(2)).result as Record<string, unknown>;
     expect(answered.resultType).to.equal("complete");
     expect(JSON.stringify(answered.content)).to.include("teal");
     // A state opens once: the same retry again is a replay.
-    gateway.send(
-      request(
-        "replay",
-        "tools/call",
-        {
-          ...useTool("relay", "ask", { kind: "sampling", text: "colour?" }),
-          requestState: asked.requestState,
-          inputResponses: {
-            [key]: { role: "assistant", content: { type: "text", text: "teal" }, model: "m" },
-          },
-        },
-        envelope(capabilities),
-      ),
-    );
+    gateway.send(request("replay", "tools/call", retry, envelope(capabilities)));
     expect((await gateway.reply("replay")).error).to.deep.include({ code: -32602 });
 
-    const roots = useTool("relay", "ask", { kind: "roots" });
+    const roots = useToolRequest("relay", "ask", { kind: "roots" });
     gateway.send(request(5, "tools/call", roots, envelope(capabilities)));
     const rootsAsked = (await gateway.reply(5)).result as Record<string, unknown>;
     const [rootsKey, rootsInput] = Object.entries(
@@ -268,14 +236,14 @@ describe("MCP 2026-07-28 on the wire (raw JSON-RPC)", function () {
     expect(JSON.stringify((await gateway.reply(6)).result)).to.include("file:///projects/gamma");
 
     // Logs: none for a request without a log level; those at or above it for one with.
-    gateway.send(request(3, "tools/call", useTool("relay", "log", { level: "error", count: 2 })));
+    gateway.send(request(3, "tools/call", useToolRequest("relay", "log", { level: "error", count: 2 })));
     await gateway.reply(3);
     expect(notifications(gateway, "notifications/message")).to.deep.equal([]);
     gateway.send(
       request(
         4,
         "tools/call",
-        useTool("relay", "log", { level: "error", count: 2 }),
+        useToolRequest("relay", "log", { level: "error", count: 2 }),
         envelope({}, { [LOG_LEVEL_KEY]: "warning" }),
       ),
     );
@@ -306,7 +274,7 @@ describe("MCP 2026-07-28 on the wire (raw JSON-RPC)", function () {
       jsonrpc: "2.0",
       id: 2,
       method: "tools/call",
-      params: useTool("relay", "ask", { kind: "elicit" }),
+      params: useToolRequest("relay", "ask", { kind: "elicit" }),
     });
     expect(
       await waitFor(() =>
@@ -358,7 +326,7 @@ describe("MCP 2026-07-28 on the wire (raw JSON-RPC)", function () {
       notifications: { resourcesListChanged: true, resourceSubscriptions: [STATIC_DOCUMENT] },
       _meta: { [SUBSCRIPTION_KEY]: "listen:0" },
     });
-    gateway.send(request(1, "tools/call", useTool("everything", "toggle-subscriber-updates")));
+    gateway.send(request(1, "tools/call", useToolRequest("everything", "toggle-subscriber-updates")));
     await gateway.reply(1);
     try {
       expect(
@@ -370,7 +338,7 @@ describe("MCP 2026-07-28 on the wire (raw JSON-RPC)", function () {
         _meta: { [SUBSCRIPTION_KEY]: "listen:0" },
       });
     } finally {
-      gateway.send(request(2, "tools/call", useTool("everything", "toggle-subscriber-updates")));
+      gateway.send(request(2, "tools/call", useToolRequest("everything", "toggle-subscriber-updates")));
       await gateway.reply(2);
     }
     gateway.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: "listen:0" } });

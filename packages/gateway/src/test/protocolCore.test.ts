@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { readFile } from "node:fs/promises";
 import { PassThrough, Writable } from "node:stream";
 import { DEFAULT_WRITE_HIGH_WATER_BYTES } from "@mcpware/protocol";
 import { createGateway } from "../createGateway.js";
@@ -8,6 +7,7 @@ import { parseConfig } from "../loadConfig.js";
 import {
   INITIALIZE,
   backends,
+  markedLines,
   spawnGateway,
   textOf,
   useHarness,
@@ -22,12 +22,6 @@ function callLine(id: string, backend: string, tool: string, argumentsText: stri
     `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"use_tool","arguments":` +
     `{"backend_server":"${backend}","server_tool":"${tool}","tool_arguments":${argumentsText}}}}`
   );
-}
-
-/** Lines of the marker file of a fixture backend that start with `prefix`. */
-async function markedLines(file: string, prefix: string): Promise<string[]> {
-  const text = await readFile(file, "utf8").catch(() => "");
-  return text.split("\n").filter((line) => line.startsWith(prefix));
 }
 
 describe("the protocol core, end to end", function () {

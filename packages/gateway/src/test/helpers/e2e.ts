@@ -279,6 +279,12 @@ export async function waitForExit(pids: readonly number[], deadlineMs = 10_000):
   }
 }
 
+/** Lines of the marker file of a fixture backend (`--marker FILE`) that start with `prefix`; none if it is missing. */
+export async function markedLines(file: string, prefix: string): Promise<string[]> {
+  const text = await readFile(file, "utf8").catch(() => "");
+  return text.split("\n").filter((line) => line.startsWith(prefix));
+}
+
 /** Polls `check` until it returns true or the deadline passes. */
 export async function waitFor(
   check: () => Promise<boolean> | boolean,
