@@ -50,7 +50,8 @@ export interface StartHost {
  * a known-modern one `server/discover`; an unknown one is probed on the same process (`server/discover`, then
  * `initialize` after an error or silence). A process that exits during the probe is replaced once by one started
  * as legacy (one more start attempt, no backoff, no failure counted), and the verdict is remembered: never twice.
- * The verdict is recorded once the process is ready; a refused `initialize` forgets it (the next start probes).
+ * The verdict is recorded once the process is ready; a refused `initialize`, or any failed start of a backend
+ * believed modern, forgets it (the next start probes).
  *
  * Rejects with the lifetime's reason as a BackendError (ERR_BACKEND_REMOVED, ERR_POOL_CLOSED),
  * ERR_BACKEND_CIRCUIT_OPEN, ERR_BACKEND_START_TIMEOUT, the BackendError the spawn or the handshake failed with
